@@ -1,0 +1,86 @@
+"""Activation functions, each a kernel with its own closed-form backward.
+
+Each backward uses what the forward already has (the output, or a boolean mask), so no
+activation recomputes anything or keeps more than one array per call.
+"""
+from ..backend import get_array_module
+from ..function import Function
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = get_array_module(x).maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        # relu'(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch); out > 0 exactly where x > 0
+        (out,) = ctx.saved_tensors
+        return g * (out > 0)
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        xp = get_array_module(x)
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.slope = x.dtype.type(negative_slope)
+        return xp.where(positive, x, x * ctx.slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        # slope 1 for x > 0 and negative_slope elsewhere (x = 0 included, as PyTorch)
+        (positive,) = ctx.saved_tensors
+        return get_array_module(g).where(positive, g, g * ctx.slope)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = get_array_module(x).tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors     # tanh'(x) = 1 - tanh(x)^2
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        # Stable for large |x|: with e = exp(-|x|) <= 1 nothing overflows.
+        #   x >= 0:  1 / (1 + e)         x < 0:  e / (1 + e)
+        xp = get_array_module(x)
+        e = xp.exp(-xp.abs(x))
+        out = xp.where(x >= 0, x.dtype.type(1), e) / (1 + e)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors     # sigmoid' = sigmoid (1 - sigmoid)
+        return g * out * (1 - out)
+
+
+def relu(x):
+    """max(x, 0), elementwise."""
+    return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x for x > 0, negative_slope * x otherwise."""
+    return LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed without overflow for any x."""
+    return Sigmoid.apply(x)

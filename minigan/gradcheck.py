@@ -1,0 +1,95 @@
+"""Check a backward() against finite differences: the test every derivative in minigan passes.
+
+For a function f and an input x, the central difference
+
+    (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
+
+approximates df/dx_i with an error of order eps^2 (truncation) plus about
+machine_epsilon / eps (rounding). In float64 with eps = 1e-6 both are tiny; in float32
+rounding swamps everything, which is why the check insists on float64.
+
+A function with a non-scalar output is reduced to the scalar  sum(f(x) * v)  with a random
+v, so every element of the output is checked at once, not only its sum.
+"""
+import numpy
+
+from . import backend
+from .autograd import no_grad
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """The analytic and numerical gradients disagree."""
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"gradcheck: fn must return a Tensor or a tuple of Tensors, got {type(o).__name__}")
+    return outs
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Compare the gradients from ``backward()`` with central finite differences.
+
+    ``fn(*inputs)`` returns a Tensor (or a tuple of them). Every input that requires grad is
+    checked element by element; it must be float64. Returns True, or raises
+    :class:`GradcheckError` naming the input, the worst element, both values and the error.
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    for i in checked:
+        if inputs[i].dtype != numpy.float64:
+            raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need "
+                            "float64 (call .double() on the inputs and the module)")
+
+    # one random weight per output element turns any output into a scalar to differentiate
+    rng = numpy.random.default_rng(seed)
+    outs = _outputs(fn, inputs)
+    weights = [backend.to_backend(rng.standard_normal(o.shape), o.backend).astype(o.dtype) for o in outs]
+
+    def scalar(outs):
+        return sum(float((o.data * w).sum()) for o, w in zip(outs, weights))
+
+    # analytic: one backward pass of sum(out * w)
+    for i in checked:
+        inputs[i].grad = None
+    total = None
+    for o, w in zip(outs, weights):
+        if o.requires_grad:
+            term = (o * Tensor._make(w)).sum()
+            total = term if total is None else total + term
+    if total is None:
+        raise GradcheckError("gradcheck: the output does not depend on any input that requires grad")
+    total.backward()
+
+    for i in checked:
+        x = inputs[i]
+        analytic = backend.to_numpy(x.grad.data) if x.grad is not None else numpy.zeros(x.shape)
+        numeric = numpy.zeros(x.shape)
+        if not x.data.flags.c_contiguous:
+            x.data = backend.get_array_module(x.data).ascontiguousarray(x.data)
+        flat = x.data.reshape(-1)    # a view: perturbing it perturbs x
+        with no_grad():
+            for k in range(flat.size):
+                old = float(flat[k])
+                flat[k] = old + eps
+                plus = scalar(_outputs(fn, inputs))
+                flat[k] = old - eps
+                minus = scalar(_outputs(fn, inputs))
+                flat[k] = old
+                numeric.reshape(-1)[k] = (plus - minus) / (2 * eps)
+        error = numpy.abs(analytic - numeric)
+        allowed = atol + rtol * numpy.abs(numeric)
+        if (error > allowed).any() or not numpy.isfinite(analytic).all():
+            worst = numpy.unravel_index(numpy.argmax(error - allowed), x.shape) if x.ndim else ()
+            raise GradcheckError(
+                f"gradcheck failed for input {i} (shape {x.shape}) at index {tuple(int(j) for j in worst)}: "
+                f"backward gives {analytic[worst]:.8g}, finite differences give {numeric[worst]:.8g} "
+                f"(error {error[worst]:.3g}, allowed atol + rtol*|numeric| = {allowed[worst]:.3g}; "
+                f"{int((error > allowed).sum())} of {x.numel()} elements off)")
+    return True

@@ -1,0 +1,45 @@
+"""Fully connected layers."""
+from .. import functional as F
+from ..tensor import empty_like_shape
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x W^T + b, with W of shape (out_features, in_features) and PyTorch's default init."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        for name, v in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}")
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(empty_like_shape((out_features, in_features)))
+        if bias:
+            self.bias = Parameter(empty_like_shape((out_features,)))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_uniform_(self.weight, self.bias)
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Flatten(Module):
+    """Flatten dimensions start_dim..end_dim into one (default: all but the batch)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

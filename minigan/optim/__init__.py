@@ -1,0 +1,6 @@
+"""minigan.optim: optimizers that update parameters in place from their .grad."""
+from .adam import Adam
+from .optimizer import Optimizer
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam"]

@@ -1,0 +1,66 @@
+"""What every optimizer shares: parameter groups, zero_grad, and state_dict for checkpoints."""
+from .. import backend
+from ..tensor import Tensor
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list: pass model.parameters()")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.defaults = defaults
+        self.param_groups = []
+        for group in groups:
+            group = {**defaults, **group, "params": list(group["params"])}
+            for p in group["params"]:
+                if not isinstance(p, Tensor):
+                    raise TypeError(f"{type(self).__name__} optimizes Tensors, got a {type(p).__name__}")
+                if not p.requires_grad:
+                    raise ValueError(f"{type(self).__name__}: a parameter of shape {p.shape} does not "
+                                     "require grad, so it can never be updated")
+            self.param_groups.append(group)
+        self.state = {}   # id(param) -> dict of arrays and counters
+
+    def _params(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                yield group, p
+
+    def zero_grad(self):
+        """Forget the gradients of the last step (sets every .grad to None)."""
+        for _, p in self._params():
+            p.grad = None
+
+    def step(self):
+        raise NotImplementedError
+
+    def state_dict(self):
+        """Settings and per-parameter state; parameters are numbered in the order given."""
+        index = {id(p): i for i, (_, p) in enumerate(self._params())}
+        groups = [{**{k: v for k, v in g.items() if k != "params"},
+                   "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
+        state = {index[k]: dict(v) for k, v in self.state.items() if k in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        params = [p for _, p in self._params()]
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups) or any(
+                len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved state has a different "
+                             "number of parameters than this optimizer")
+        for g, own in zip(groups, self.param_groups):
+            own.update({k: v for k, v in g.items() if k != "params"})
+        self.state = {}
+        for i, s in state_dict["state"].items():
+            p = params[int(i)]
+            entry = {}
+            for k, v in s.items():
+                if hasattr(v, "shape") and getattr(v, "ndim", 0) > 0:
+                    if tuple(v.shape) != p.shape:
+                        raise ValueError(f"{type(self).__name__}.load_state_dict: state {k!r} of parameter "
+                                         f"{i} has shape {tuple(v.shape)}, the parameter {p.shape}")
+                    v = backend.to_backend(v, p.backend).astype(p.dtype, copy=True)
+                entry[k] = v
+            self.state[id(p)] = entry
