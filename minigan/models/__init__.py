@@ -1,0 +1,33 @@
+"""The course's two GANs: an MLP pair and a DCGAN pair, for 1x28x28 MNIST images."""
+from .dcgan import DCGAN_Discriminator, DCGAN_Generator, dcgan_init_
+from .mlp import Discriminator, Generator
+
+MODEL_NAMES = ("mlp-g", "mlp-d", "dcgan-g", "dcgan-d")
+
+
+def build_gan(model, z_dim=100, channels=1, image_size=28):
+    """(generator, discriminator) for ``model`` = "mlp" or "dcgan"."""
+    if model == "mlp":
+        return Generator(z_dim, channels * image_size * image_size), Discriminator(channels * image_size * image_size)
+    if model == "dcgan":
+        return (DCGAN_Generator(z_dim, channels, image_size=image_size),
+                DCGAN_Discriminator(channels, image_size=image_size))
+    raise ValueError(f"unknown model {model!r}: expected 'mlp' or 'dcgan'")
+
+
+def build_model(name):
+    """One network by its short name, with the shape of one input to trace it on:
+    the shape its Sequential receives (the DCGAN generator's noise as (1, 100, 1, 1))."""
+    if name == "mlp-g":
+        return Generator(), (1, 100)
+    if name == "mlp-d":
+        return Discriminator(), (1, 784)
+    if name == "dcgan-g":
+        return DCGAN_Generator(), (1, 100, 1, 1)
+    if name == "dcgan-d":
+        return DCGAN_Discriminator(), (1, 1, 28, 28)
+    raise ValueError(f"unknown model {name!r}: expected one of {', '.join(MODEL_NAMES)}")
+
+
+__all__ = ["Generator", "Discriminator", "DCGAN_Generator", "DCGAN_Discriminator", "dcgan_init_",
+           "build_gan", "build_model", "MODEL_NAMES"]

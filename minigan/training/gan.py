@@ -1,0 +1,166 @@
+"""One GAN training iteration, as in Algorithm 1 of Goodfellow et al. (2014).
+
+For each real minibatch x of size m, with noise z ~ N(0, I):
+
+  discriminator step   maximise  mean[ log D(x) + log(1 - D(G(z))) ]
+                       = minimise BCE(D(x), 1) + BCE(D(G(z)), 0)      (the fakes are detached:
+                                                                      this step must not move G)
+  generator step       after every k discriminator steps, either
+                       "non-saturating"  minimise -log D(G(z))  = BCE(D(G(z)), 1)   (default)
+                       "minimax"         minimise log(1 - D(G(z))) = -BCE(D(G(z)), 0)
+
+The minimax loss is the one in the paper's algorithm; its gradient vanishes when D rejects
+the fakes confidently (D(G(z)) near 0), which is exactly the situation early in training,
+so the paper recommends the non-saturating form in practice. Both are here so a lesson can
+show the difference.
+"""
+import math
+
+from .. import backend, nn, optim
+from ..autograd import no_grad
+from ..tensor import Tensor, ones, randn, zeros
+
+G_LOSSES = ("non-saturating", "minimax")
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite."""
+
+
+class GAN:
+    """A generator, a discriminator, their Adam optimizers and the steps that train them."""
+
+    def __init__(self, G, D, z_dim, lr=2e-4, betas=(0.5, 0.999), k=1, g_loss="non-saturating"):
+        if g_loss not in G_LOSSES:
+            raise ValueError(f"g_loss must be one of {', '.join(G_LOSSES)}, got {g_loss!r}")
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"k (discriminator steps per generator step) must be a positive integer, got {k!r}")
+        self.G, self.D, self.z_dim, self.k, self.g_loss = G, D, z_dim, k, g_loss
+        self.opt_G = optim.Adam(G.parameters(), lr=lr, betas=betas)
+        self.opt_D = optim.Adam(D.parameters(), lr=lr, betas=betas)
+        self.criterion = nn.BCELoss()
+        self.d_steps = 0              # discriminator steps since the last generator step
+        self._labels = {}
+
+    def noise(self, n):
+        """z ~ N(0, I), shape (n, z_dim), from minigan's seeded generator."""
+        return randn(n, self.z_dim)
+
+    def _targets(self, n, dtype):
+        """Cached all-ones and all-zeros label columns (n, 1)."""
+        key = (n, str(dtype), backend.get_backend())
+        if key not in self._labels:
+            self._labels[key] = (ones(n, 1, dtype=dtype), zeros(n, 1, dtype=dtype))
+        return self._labels[key]
+
+    def discriminator_step(self, real, keep_fake_graph=False):
+        """One update of D on a real batch and a fresh fake batch of the same size.
+
+        Returns (loss_D, mean D(x), mean D(G(z)), fake). With ``keep_fake_graph`` the fake
+        batch keeps its link to G so the generator step can reuse it (one G forward per
+        iteration, as in PyTorch's DCGAN example).
+        """
+        m = real.shape[0]
+        real_label, fake_label = self._targets(m, real.dtype)
+        z = self.noise(m)
+        if keep_fake_graph:
+            fake = self.G(z)
+        else:
+            with no_grad():
+                fake = self.G(z)
+        self.opt_D.zero_grad()
+        d_real = self.D(real)
+        d_fake = self.D(fake.detach())             # detached: this step does not train G
+        loss_D = self.criterion(d_real, real_label) + self.criterion(d_fake, fake_label)
+        loss_D.backward()
+        self.opt_D.step()
+        self.d_steps += 1
+        return loss_D, d_real.mean(), d_fake.mean(), fake
+
+    def generator_step(self, fake):
+        """One update of G through the (just updated) discriminator."""
+        m = fake.shape[0]
+        real_label, fake_label = self._targets(m, fake.dtype)
+        self.opt_G.zero_grad()
+        d_fake = self.D(fake)
+        if self.g_loss == "non-saturating":
+            loss_G = self.criterion(d_fake, real_label)       # -log D(G(z))
+        else:
+            loss_G = -self.criterion(d_fake, fake_label)      # log(1 - D(G(z)))
+        loss_G.backward()
+        self.opt_G.step()
+        self.d_steps = 0
+        return loss_G
+
+    def train_step(self, real):
+        """A discriminator step and, every k-th time, a generator step. Returns a dict of
+        0-d arrays on the active backend (no device-to-host copy here)."""
+        g_turn = self.d_steps + 1 >= self.k
+        loss_D, d_x, d_g_z, fake = self.discriminator_step(real, keep_fake_graph=g_turn)
+        out = {"d_loss": loss_D.data, "d_x": d_x.data, "d_g_z": d_g_z.data}
+        if g_turn:
+            out["g_loss"] = self.generator_step(fake).data
+        return out
+
+    def train_epoch(self, loader, epoch=None, progress=True, sync_every=None):
+        """One pass over ``loader``; returns per-step values (NumPy arrays) and their means.
+
+        Raises TrainingDiverged as soon as a loss is seen to be NaN or infinite (checked every
+        step on NumPy, every ``sync_every`` steps on the GPU, and at the end of the epoch).
+        """
+        from tqdm.auto import tqdm
+
+        self.G.train()
+        self.D.train()
+        if sync_every is None:
+            sync_every = 1 if backend.get_backend() == "numpy" else 25
+        steps = {"d_loss": [], "g_loss": [], "d_x": [], "d_g_z": []}
+        bar = tqdm(loader, desc=f"epoch {epoch}" if epoch is not None else "training", leave=False,
+                   disable=not progress, dynamic_ncols=True)
+        for i, batch in enumerate(bar):
+            real = batch[0] if isinstance(batch, (tuple, list)) else batch
+            values = self.train_step(real)
+            for key, v in values.items():
+                steps[key].append(v)
+            if (i + 1) % sync_every == 0:
+                now = {k: float(v) for k, v in values.items()}
+                _check_finite(now, epoch, i + 1)
+                if progress:
+                    bar.set_postfix(D=f"{now['d_loss']:.3f}", G=f"{now.get('g_loss', math.nan):.3f}",
+                                    Dx=f"{now['d_x']:.2f}", DGz=f"{now['d_g_z']:.2f}", refresh=False)
+        bar.close()
+        host = {}
+        for key, values in steps.items():
+            if values:
+                xp = backend.get_array_module(values[0])
+                host[key] = backend.to_numpy(xp.stack(values)).astype(float)   # one copy per epoch
+            else:
+                host[key] = None
+        for key, arr in host.items():
+            if arr is not None and not math.isfinite(arr.sum()):
+                bad = int((~(arr == arr) | (abs(arr) == math.inf)).argmax())
+                _check_finite({key: float(arr[bad])}, epoch, bad + 1)
+        means = {k: (float(v.mean()) if v is not None and len(v) else math.nan) for k, v in host.items()}
+        return host, means
+
+    def sample(self, z):
+        """G(z) in evaluation mode (batch norm uses its running statistics), without a graph."""
+        was_training = self.G.training
+        self.G.eval()
+        try:
+            with no_grad():
+                return self.G(z)
+        finally:
+            self.G.train(was_training)
+
+
+def _check_finite(values, epoch, step):
+    for key, v in values.items():
+        if not math.isfinite(v):
+            where = f"epoch {epoch}, step {step}" if epoch is not None else f"step {step}"
+            raise TrainingDiverged(f"{key.replace('_', ' ')} became {v} at {where}: training stopped. "
+                                   "Lower the learning rate or check the data (pixels must be in [-1, 1])")
+
+
+def as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
