@@ -180,7 +180,9 @@ def main(argv=None):
     try:
         return args.func(args)
     except (ValueError, TypeError, FileNotFoundError, BackendError) as e:
-        print(f"minigan {args.command}: error: {e}", file=sys.stderr)
+        # one line: a multi-line message (e.g. where a dataset was looked for) is joined up
+        text = " ".join(line.strip() for line in str(e).splitlines() if line.strip())
+        print(f"minigan {args.command}: error: {text}", file=sys.stderr)
         return EXIT_USAGE
     except TrainingDiverged as e:
         print(f"minigan {args.command}: {e}", file=sys.stderr)

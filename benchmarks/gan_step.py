@@ -1,0 +1,299 @@
+"""How fast does minigan train the course's GANs? One full training step, measured.
+
+A step is what one MNIST minibatch costs: a discriminator update on a real and a fake batch
+(BCE, Adam), then a generator update through the updated discriminator. For each model
+(MLP GAN, DCGAN) at batch 128 the script reports, in one run on one machine:
+
+  * seconds per step for minigan on NumPy (and on CuPy when a GPU is present), the median
+    of --steps steps after --warmup steps;
+  * the same step written in PyTorch, when PyTorch is installed (never imported by minigan
+    itself), and the ratio minigan / PyTorch;
+  * the FLOPs of the step (counted layer by layer below), the achieved GFLOP/s, and the
+    machine's own float32 matrix-multiply rate measured in the same run;
+  * the peak resident memory of a process that does only that training (each measurement
+    runs in a fresh subprocess, so the numbers do not mix);
+  * the DCGAN's per-layer forward and backward times in minigan.
+
+    python benchmarks/gan_step.py                       # everything available here
+    python benchmarks/gan_step.py --models dcgan --steps 20 --json results.json
+
+PyTorch on a CPU-only machine: ``pip install torch==2.13.0`` (see the README).
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# ------------------------------------------------------------------------------ FLOP count
+# Multiply-accumulates per sample of each layer's forward pass. A backward pass costs one
+# such product for the weight gradient and one for the input gradient (skipped where the
+# input needs no gradient: the noise z, and real or detached images entering D).
+_MLP_G = [100 * 128, 128 * 256, 256 * 784]
+_MLP_D = [784 * 256, 256 * 128, 128 * 1]
+_DC_G = [100 * 256 * 7 * 7,            # ConvT 100->256, k7, 1x1 -> 7x7: every input meets 49 taps
+         256 * 128 * 4 * 4 * 7 * 7,    # ConvT 256->128, k4 s2: each of 7x7 inputs spreads 4x4 taps
+         128 * 1 * 4 * 4 * 14 * 14]    # ConvT 128->1,   k4 s2: each of 14x14 inputs spreads 4x4 taps
+_DC_D = [1 * 64 * 4 * 4 * 14 * 14,     # Conv 1->64,    k4 s2 p1, 14x14 outputs
+         64 * 128 * 4 * 4 * 7 * 7,     # Conv 64->128,  k4 s2 p1, 7x7 outputs
+         128 * 7 * 7 * 1]              # Linear 6272 -> 1
+
+
+def step_flops(model, batch):
+    """FLOPs (2 per multiply-accumulate) of one training step, as minigan computes it."""
+    g, d = (_MLP_G, _MLP_D) if model == "mlp" else (_DC_G, _DC_D)
+    G, D = sum(g), sum(d)
+    d_step = G + 2 * D + 2 * D + 2 * (D - d[0])          # G fwd; D fwd x2; D weight grads x2; input grads
+    g_step = D + D + D + G + (G - g[0])                  # D fwd; D weight + input grads; G weight + input
+    return 2 * batch * (d_step + g_step)
+
+
+# ------------------------------------------------------------------------------ workers
+def _median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+def _peak_rss_mb():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def worker_minigan(model, backend, batch, steps, warmup, layers):
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+
+    import minigan
+    from minigan.models import build_gan
+    from minigan.training.gan import GAN
+
+    minigan.set_backend(backend)
+    minigan.manual_seed(0)
+    xp = minigan.backend.get_module(backend)
+    sync = (lambda: xp.cuda.Stream.null.synchronize()) if backend == "cupy" else (lambda: None)
+    G, D = build_gan(model)
+    G.to(backend), D.to(backend)
+    gan = GAN(G, D, 100)
+    shape = (batch, 784) if model == "mlp" else (batch, 1, 28, 28)
+    rng = np.random.default_rng(0)
+    batches = [minigan.Tensor(minigan.backend.to_backend(
+        np.tanh(rng.standard_normal(shape)).astype(np.float32), backend)) for _ in range(4)]
+    times = []
+    for i in range(warmup + steps):
+        sync()
+        t0 = time.perf_counter()
+        gan.train_step(batches[i % 4])
+        sync()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    result = {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb()}
+    if layers and model == "dcgan":
+        result["layers"] = _layer_times(minigan, G, D, batch, sync, backend)
+    return result
+
+
+def _layer_times(minigan, G, D, batch, sync, backend):
+    """Forward and backward time of every DCGAN layer at its real input size."""
+    import numpy as np
+    rows = []
+    rng = np.random.default_rng(1)
+    for name, net, x_shape in (("G", G.G, (batch, 100, 1, 1)), ("D", D.D, (batch, 1, 28, 28))):
+        x = minigan.Tensor(minigan.backend.to_backend(rng.standard_normal(x_shape).astype(np.float32), backend))
+        for i, layer in enumerate(net):
+            x_in = x.detach().requires_grad_()
+            fwd, bwd = [], []
+            for _ in range(5):
+                sync()
+                t0 = time.perf_counter()
+                out = layer(x_in)
+                sync()
+                t1 = time.perf_counter()
+                out.backward(gradient=minigan.ones_like(out))
+                sync()
+                fwd.append(t1 - t0)
+                bwd.append(time.perf_counter() - t1)
+                x_in.grad = None
+                for p in layer.parameters():
+                    p.grad = None
+            rows.append({"layer": f"{name}.{i}", "what": repr(layer).split("(")[0],
+                         "out_shape": list(out.shape), "forward_ms": 1e3 * _median(fwd),
+                         "backward_ms": 1e3 * _median(bwd)})
+            x = out.detach()
+    return rows
+
+
+def worker_torch(model, device, batch, steps, warmup, threads):
+    import torch
+    import torch.nn as nn
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    if model == "mlp":
+        G = nn.Sequential(nn.Linear(100, 128), nn.LeakyReLU(0.2, True), nn.Linear(128, 256),
+                          nn.LeakyReLU(0.2, True), nn.Linear(256, 784), nn.Tanh())
+        D = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2, True), nn.Linear(256, 128),
+                          nn.LeakyReLU(0.2, True), nn.Linear(128, 1), nn.Sigmoid())
+        zshape, xshape = (batch, 100), (batch, 784)
+    else:
+        G = nn.Sequential(nn.ConvTranspose2d(100, 256, 7, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),
+                          nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+                          nn.ConvTranspose2d(128, 1, 4, 2, 1, bias=False), nn.Tanh())
+        D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
+                          nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),
+                          nn.Flatten(), nn.Linear(6272, 1), nn.Sigmoid())
+        zshape, xshape = (batch, 100, 1, 1), (batch, 1, 28, 28)
+    G, D = G.to(device), D.to(device)
+    opt_G = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = nn.BCELoss()
+    ones, zeros = torch.ones(batch, 1, device=device), torch.zeros(batch, 1, device=device)
+    batches = [torch.tanh(torch.randn(xshape, device=device)) for _ in range(4)]
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+
+    def step(real):
+        fake = G(torch.randn(zshape, device=device))
+        opt_D.zero_grad()
+        loss_D = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+        loss_D.backward()
+        opt_D.step()
+        opt_G.zero_grad()
+        loss_G = bce(D(fake), ones)
+        loss_G.backward()
+        opt_G.step()
+
+    times = []
+    for i in range(warmup + steps):
+        sync()
+        t0 = time.perf_counter()
+        step(batches[i % 4])
+        sync()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(), "torch": torch.__version__}
+
+
+def worker_matmul(n=2048, reps=10):
+    import numpy as np
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    b = np.random.default_rng(1).standard_normal((n, n)).astype(np.float32)
+    a @ b
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t0)
+    return {"gflops": 2 * n ** 3 / _median(times) / 1e9, "n": n}
+
+
+# ------------------------------------------------------------------------------ driver
+def _run_worker(spec, threads):
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
+           "MKL_NUM_THREADS": str(threads)}
+    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True,
+                          text=True, env=env)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _have(module):
+    import importlib.util
+    return importlib.util.find_spec(module) is not None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", choices=("mlp", "dcgan"), default=["mlp", "dcgan"])
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=None, help="timed steps (default 200 MLP, 15 DCGAN)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads for BLAS and PyTorch")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--no-layers", action="store_true", help="skip the per-layer DCGAN table")
+    parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        spec = json.loads(args.worker)
+        kind = spec.pop("kind")
+        fn = {"minigan": worker_minigan, "torch": worker_torch, "matmul": worker_matmul}[kind]
+        print(json.dumps(fn(**spec)))
+        return 0
+
+    sys.path.insert(0, str(REPO))
+    from minigan.backend import cupy_available
+    backends = ["numpy"] + (["cupy"] if cupy_available() else [])
+    torch_here = _have("torch") and not args.no_torch
+    torch_cuda = False
+    if torch_here and "cupy" in backends:
+        import torch
+        torch_cuda = torch.cuda.is_available()
+
+    results = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                           "threads": args.threads, "python": platform.python_version()},
+               "batch_size": args.batch_size, "models": {}}
+    mm = _run_worker({"kind": "matmul"}, args.threads)
+    results["matmul_gflops"] = mm.get("gflops")
+    for model in args.models:
+        steps = args.steps or (200 if model == "mlp" else 15)
+        entry = {"flops": step_flops(model, args.batch_size), "steps": steps}
+        for be in backends:
+            entry[f"minigan_{be}"] = _run_worker(
+                {"kind": "minigan", "model": model, "backend": be, "batch": args.batch_size, "steps": steps,
+                 "warmup": args.warmup, "layers": not args.no_layers}, args.threads)
+        if torch_here:
+            entry["torch_cpu"] = _run_worker(
+                {"kind": "torch", "model": model, "device": "cpu", "batch": args.batch_size, "steps": steps,
+                 "warmup": args.warmup, "threads": args.threads}, args.threads)
+            if torch_cuda:
+                entry["torch_cuda"] = _run_worker(
+                    {"kind": "torch", "model": model, "device": "cuda", "batch": args.batch_size,
+                     "steps": steps, "warmup": args.warmup, "threads": args.threads}, args.threads)
+        results["models"][model] = entry
+    _print_table(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def _print_table(results):
+    mm = results["matmul_gflops"]
+    m = results["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['threads']} threads; "
+          f"float32 matmul (2048^2) {mm:.0f} GFLOP/s; batch {results['batch_size']}")
+    print(f"{'model':6} {'engine':16} {'s/step':>9} {'GFLOP/s':>8} {'% matmul':>9} {'peak MB':>8} {'vs torch':>9}")
+    for model, e in results["models"].items():
+        ref = {"numpy": e.get("torch_cpu", {}).get("step_s"), "cupy": e.get("torch_cuda", {}).get("step_s")}
+        for key in ("minigan_numpy", "torch_cpu", "minigan_cupy", "torch_cuda"):
+            r = e.get(key)
+            if not r:
+                continue
+            if "error" in r:
+                print(f"{model:6} {key:16} error: {r['error']}")
+                continue
+            rate = e["flops"] / r["step_s"] / 1e9
+            pct = f"{100 * rate / mm:.0f}%" if key.endswith(("numpy", "cpu")) and mm else ""
+            base = ref.get(key.split("_")[1]) if key.startswith("minigan") else None
+            ratio = f"{r['step_s'] / base:.2f}" if base else ""
+            print(f"{model:6} {key:16} {r['step_s']:9.4f} {rate:8.1f} {pct:>9} {r['peak_rss_mb']:8.0f} {ratio:>9}")
+        print(f"{'':6} (one step = {e['flops'] / 1e9:.2f} GFLOP, median of {e['steps']} steps)")
+    for model, e in results["models"].items():
+        layers = e.get("minigan_numpy", {}).get("layers")
+        if layers:
+            print("\nDCGAN layers in minigan (NumPy), batch", results["batch_size"])
+            print(f"{'layer':6} {'op':18} {'output':18} {'fwd ms':>8} {'bwd ms':>8}")
+            for row in layers:
+                print(f"{row['layer']:6} {row['what']:18} {str(tuple(row['out_shape'])):18} "
+                      f"{row['forward_ms']:8.2f} {row['backward_ms']:8.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The minigan command: help, bad arguments (one line, exit status 2), and a tiny real run."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .helpers import REPO, mnist_dir
+
+
+def run(*args, env_extra=None, timeout=300):
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "minigan", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout, cwd=REPO)
+
+
+def assert_one_line_error(result, *needles):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_help_lists_every_command():
+    r = run("--help")
+    assert r.returncode == 0
+    for command in ("train", "sample", "demo", "shapes"):
+        assert command in r.stdout
+    for command in ("train", "sample", "demo"):
+        sub = run(command, "--help")
+        assert sub.returncode == 0 and "--backend" in sub.stdout
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["train", "--model", "vae"], ["invalid choice", "'vae'"]),
+    (["train", "--epochs", "-3"], ["--epochs", "positive integer", "-3"]),
+    (["train", "--lr", "zero"], ["--lr", "'zero'"]),
+    (["sample", "--checkpoint", "no/such/file.pkl"], ["no such file", "no/such/file.pkl"]),
+    (["demo", "--steps", "0"], ["--steps", "positive integer"]),
+    (["frobnicate"], ["invalid choice"]),
+])
+def test_bad_arguments_give_one_line_and_status_2(args, needles):
+    assert_one_line_error(run(*args), *needles)
+
+
+def test_a_file_that_is_not_a_checkpoint(tmp_path):
+    bogus = tmp_path / "bogus.pkl"
+    bogus.write_bytes(b"hello")
+    assert_one_line_error(run("sample", "--checkpoint", str(bogus)), "not a minigan file")
+
+
+def test_missing_dataset_ends_with_one_clear_line(tmp_path):
+    r = run("train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "run"), "--epochs", "1",
+            env_extra={"MINIGAN_DATA_DIR": str(tmp_path)})
+    # the download attempts may print progress lines first; the error itself is one line
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("minigan train: error: MNIST (train split): could not find")
+    assert str(tmp_path) in last and "MINIGAN_DATA_DIR" in last
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(mnist_dir() is None, reason="real MNIST not found (set MINIGAN_DATA_DIR)")
+def test_train_then_sample_then_refuse_to_overwrite(tmp_path):
+    out = tmp_path / "run"
+    r = run("train", "--model", "mlp", "--epochs", "1", "--limit", "256", "--batch-size", "64",
+            "--data-dir", str(mnist_dir()), "--out", str(out), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert (out / "checkpoint.pkl").exists() and (out / "samples_epoch_001.png").exists()
+    grid = tmp_path / "grid.png"
+    r = run("sample", "--checkpoint", str(out / "checkpoint.pkl"), "--n", "16", "--out", str(grid))
+    assert r.returncode == 0, r.stderr
+    import matplotlib.image
+    img = matplotlib.image.imread(grid)
+    assert img.shape[:2] == (2 + 2 * 30, 2 + 8 * 30)      # 2 rows, 8 columns of 28 px + 2 px padding
+    # a checkpoint of the other model
+    assert_one_line_error(run("sample", "--checkpoint", str(out / "checkpoint.pkl"), "--model", "dcgan"),
+                          "holds a 'mlp' model")
+    # a second run into the same folder
+    r = run("train", "--model", "mlp", "--epochs", "1", "--limit", "64", "--data-dir", str(mnist_dir()),
+            "--out", str(out), "--no-progress")
+    assert_one_line_error(r, "already holds a run", "--resume")
