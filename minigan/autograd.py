@@ -92,19 +92,24 @@ class Node:
 # --------------------------------------------------------------------------- the backward pass
 def topological_order(root):
     """Tensors reachable from ``root`` through recorded ops, each after all of its inputs."""
-    order, seen = [], {id(root)}
+    order, seen = [], set()
     stack = [(root, False)]
     while stack:
         tensor, inputs_done = stack.pop()
         if inputs_done:
             order.append(tensor)
             continue
+        # Mark a tensor seen when it is expanded, not when it is pushed: otherwise an op
+        # reached first along another path skips a pushed-but-unexpanded input and lands
+        # in the order before it, and that input's gradient from the op would be lost.
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
         stack.append((tensor, True))
         node = tensor.grad_fn
         if node is not None:
             for parent in node.inputs:
                 if parent is not None and parent.requires_grad and id(parent) not in seen:
-                    seen.add(id(parent))
                     stack.append((parent, False))
     return order
 

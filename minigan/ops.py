@@ -116,6 +116,8 @@ class Pow(Function):
     def backward(ctx, g):
         # d(a^p)/da = p a^(p-1)
         (a,) = ctx.saved_tensors
+        if ctx.exponent == 0:               # a^0 = 1 is constant, also at a = 0 (where a^-1 is inf)
+            return get_array_module(g).zeros_like(g)
         p = a.dtype.type(ctx.exponent)
         return g * p * a ** (p - 1)
 
@@ -218,7 +220,7 @@ class MatMul(Function):
                              f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the right "
                              f"({inner_b})")
         if a.ndim > 2 or b.ndim > 2:
-            broadcast_shape("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
+            broadcast_shape(f"matmul {a.shape} @ {b.shape} (batch dimensions)", a.shape[:-2], b.shape[:-2])
         return super().apply(a, b)
 
     @staticmethod

@@ -39,8 +39,10 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, p, target, reduction="mean"):
         xp = get_array_module(p, target)
-        log_p = xp.maximum(xp.log(p), -100)
-        log_1mp = xp.maximum(xp.log1p(-p), -100)
+        # where p is exactly 0 (or 1) the clamped log is -100 directly: log(0) itself would
+        # print a divide-by-zero warning every time the discriminator saturates
+        log_p = xp.where(p > 0, xp.maximum(xp.log(xp.where(p > 0, p, 1)), -100), -100)
+        log_1mp = xp.where(p < 1, xp.maximum(xp.log1p(-xp.where(p < 1, p, 0)), -100), -100)
         ctx.save_for_backward(p, target, log_p, log_1mp)
         ctx.reduction = reduction
         return _reduce(-(target * log_p + (1 - target) * log_1mp), reduction)

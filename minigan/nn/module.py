@@ -39,11 +39,16 @@ class Module:
                                  f"call super().__init__() first in {type(self).__name__}.__init__")
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            buffers.pop(name, None), modules.pop(name, None)
+            buffers.pop(name, None), modules.pop(name, None), self.__dict__.pop(name, None)
             params[name] = value
         elif isinstance(value, Module):
-            params.pop(name, None), buffers.pop(name, None)
+            params.pop(name, None), buffers.pop(name, None), self.__dict__.pop(name, None)
             modules[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to sub-module {name!r}: "
+                                "expected a Module or None")
+            modules[name] = None
         elif name in params:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r}: "

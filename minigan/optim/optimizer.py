@@ -1,6 +1,6 @@
 """What every optimizer shares: parameter groups, zero_grad, and state_dict for checkpoints."""
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, is_array
 
 
 class Optimizer:
@@ -57,7 +57,7 @@ class Optimizer:
             p = params[int(i)]
             entry = {}
             for k, v in s.items():
-                if hasattr(v, "shape") and getattr(v, "ndim", 0) > 0:
+                if is_array(v):     # 0-d arrays too (state of a scalar parameter): copy, never alias
                     if tuple(v.shape) != p.shape:
                         raise ValueError(f"{type(self).__name__}.load_state_dict: state {k!r} of parameter "
                                          f"{i} has shape {tuple(v.shape)}, the parameter {p.shape}")
