@@ -156,7 +156,7 @@ def build_parser():
     p = sub.add_parser("demo", help="train a small GAN on 2-D points in about a minute (offline)",
                        description="Train the MLP GAN, scaled to 2-D, on a ring of 8 Gaussians; "
                                    "save a picture of real vs generated points and the loss curves.")
-    p.add_argument("--steps", type=_positive_int, default=3000, help="training iterations (default 3000)")
+    p.add_argument("--steps", type=_positive_int, default=4000, help="training iterations (default 4000)")
     p.add_argument("--batch-size", type=_positive_int, default=256, help="points per batch (default 256)")
     p.add_argument("--out", default=os.path.join("runs", "demo"), help="output folder (default runs/demo)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

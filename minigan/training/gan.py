@@ -116,7 +116,7 @@ class GAN:
             sync_every = 1 if backend.get_backend() == "numpy" else 25
         steps = {"d_loss": [], "g_loss": [], "d_x": [], "d_g_z": []}
         bar = tqdm(loader, desc=f"epoch {epoch}" if epoch is not None else "training", leave=False,
-                   disable=not progress, dynamic_ncols=True)
+                   disable=None if progress else True, dynamic_ncols=True)  # None: no bar when not a terminal
         for i, batch in enumerate(bar):
             real = batch[0] if isinstance(batch, (tuple, list)) else batch
             values = self.train_step(real)
