@@ -1,10 +1,12 @@
 """minigan.nn: layers as Modules, with PyTorch's names, arguments, printouts and state_dict keys."""
 from . import init
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Sequential
+from .conv import Conv2d, ConvTranspose2d
 from .linear import Flatten, Linear
 from .loss import BCELoss, BCEWithLogitsLoss
 from .module import Module, Parameter
 
-__all__ = ["Module", "Parameter", "Sequential", "Linear", "Flatten", "ReLU", "LeakyReLU", "Tanh",
+__all__ = ["Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "Module", "Parameter", "Sequential", "Linear", "Flatten", "ReLU", "LeakyReLU", "Tanh",
            "Sigmoid", "BCELoss", "BCEWithLogitsLoss", "init"]

@@ -1,0 +1,91 @@
+"""im2col and col2im: a convolution as one matrix product, and its adjoint as a scatter-add.
+
+A convolution multiplies every kernel-sized patch of the input by the same weights. If
+every patch is laid out as one row of a matrix ("image to columns"), the whole layer is
+one matrix product, which BLAS (or cuBLAS) runs at full speed:
+
+    cols[(n, i, j), (a, b, c)] = x_padded[n, c, i*s + a*d, j*s + b*d]     # shape (N*Ho*Wo, kH*kW*C)
+
+Layout. minigan keeps the logical shape NCHW (PyTorch's), but the patch rows are read from
+a *channels-last* buffer (N, H, W, C), and the row of a patch is ordered (a, b, c): kernel
+row, kernel column, then channel. With that order every innermost run of the copy is C
+contiguous floats, which made the copy about 5x faster than the (c, a, b) order on a
+(128, 64, 14, 14) input (1.4 ms against 6.9 ms). The convolution's output comes out of the
+matrix product as (N*Ho*Wo, C_out), that is channels-last too; it is returned as an NCHW
+*view* of that memory, so the next layer reads it channels-last with no conversion copy.
+
+im2col is a strided view (no copy) plus the one copy that reshaping it into a matrix needs.
+col2im is its adjoint: every patch row is added back where it came from. The only Python
+loop is over the kH*kW kernel offsets; each step adds a whole (N, Ho, Wo, C) block into a
+strided slice of a padded buffer, which is why overlapping patches need no ``add.at``.
+"""
+from ..backend import get_array_module
+
+
+def channels_last(x, padding=(0, 0)):
+    """``x`` (N, C, H, W) as a channels-last array (N, H + 2ph, W + 2pw, C) with zero borders.
+
+    A view when ``x`` already lives channels-last in memory and needs no padding; otherwise
+    one copy into a zero buffer (the padding has to be stored somewhere anyway).
+    """
+    xp = get_array_module(x)
+    ph, pw = padding
+    nhwc = x.transpose(0, 2, 3, 1)
+    if ph == 0 and pw == 0 and nhwc.flags.c_contiguous:
+        return nhwc
+    n, h, w, c = nhwc.shape
+    if ph == 0 and pw == 0:
+        return xp.ascontiguousarray(nhwc)
+    buf = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    buf[:, ph:ph + h, pw:pw + w, :] = nhwc
+    return buf
+
+
+def patches(xl, kernel_size, stride, dilation, out_size):
+    """The (N, Ho, Wo, kH, kW, C) strided view of a channels-last padded input ``xl``.
+
+    ``view[n, i, j, a, b, c] = xl[n, i*sh + a*dh, j*sw + b*dw, c]``: no data is copied.
+    ``out_size`` (Ho, Wo) is given, not recomputed, so a transposed convolution can ask for
+    exactly the input size it mirrors.
+    """
+    xp = get_array_module(xl)
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel_size, stride, dilation, out_size
+    n, _, _, c = xl.shape
+    bn, bh, bw, bc = xl.strides
+    return xp.lib.stride_tricks.as_strided(
+        xl, shape=(n, ho, wo, kh, kw, c),
+        strides=(bn, bh * sh, bw * sw, bh * dh, bw * dw, bc))
+
+
+def im2col(x, kernel_size, stride, padding, dilation, out_size):
+    """Patch matrix of ``x`` (N, C, H, W): shape (N*Ho*Wo, kH*kW*C), rows (n, i, j), columns (a, b, c).
+
+    One copy (the reshape of the strided view); the padded channels-last buffer is a second
+    one only when padding is needed or ``x`` is stored channels-first.
+    """
+    view = patches(channels_last(x, padding), kernel_size, stride, dilation, out_size)
+    n, ho, wo, kh, kw, c = view.shape
+    return view.reshape(n * ho * wo, kh * kw * c)
+
+
+def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size):
+    """Adjoint of :func:`im2col`: add every patch row of ``cols`` back where it was read from.
+
+    cols: (N*Ho*Wo, kH*kW*C) with rows (n, i, j) and columns (a, b, c).
+    Returns an (N, C, H, W) array with H, W from ``in_shape`` (N, C, H, W). It is an NCHW view
+    of a channels-last buffer (no copy).
+
+    x[n, c, i*s + a*d - p, j*s + b*d - p] += cols[(n, i, j), (a, b, c)]   for every i, j, a, b
+    """
+    xp = get_array_module(cols)
+    n, c, h, w = in_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = kernel_size, stride, padding, dilation, out_size
+    blocks = cols.reshape(n, ho, wo, kh, kw, c)
+    buf = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
+    for a in range(kh):          # the only Python loop: over the kernel offsets
+        top = a * dh
+        for b in range(kw):
+            left = b * dw
+            # the rows i*s + a*d for i = 0..Ho-1 form one strided slice of the buffer
+            buf[:, top:top + sh * (ho - 1) + 1:sh, left:left + sw * (wo - 1) + 1:sw, :] += blocks[:, :, :, a, b, :]
+    return buf[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)

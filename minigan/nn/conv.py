@@ -1,0 +1,80 @@
+"""Convolution layers: Conv2d and ConvTranspose2d, with PyTorch's arguments, init and printouts."""
+from .. import shapes
+from ..functional.conv import _conv2d, _conv_transpose2d
+from ..tensor import empty_like_shape
+from . import init
+from .module import Module, Parameter
+
+
+class _ConvNd(Module):
+    """What Conv2d and ConvTranspose2d share: settings as pairs, parameters, init, printout."""
+
+    transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, bias):
+        super().__init__()
+        name = type(self).__name__
+        for arg, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not shapes._is_int(v) or v < 1:
+                raise ValueError(f"{name}: {arg} must be a positive integer, got {v!r}")
+        try:
+            settings = shapes.check_conv_settings(kernel_size, stride, padding, dilation,
+                                                  output_padding if self.transposed else None)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"{name}: {e}") from None
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size, self.stride, self.padding, self.dilation = settings[:4]
+        self.output_padding = settings[4] if self.transposed else (0, 0)
+        # PyTorch's layouts: Conv2d (out, in, kH, kW); ConvTranspose2d (in, out, kH, kW)
+        first, second = (in_channels, out_channels) if self.transposed else (out_channels, in_channels)
+        self.weight = Parameter(empty_like_shape((first, second) + self.kernel_size))
+        if bias:
+            self.bias = Parameter(empty_like_shape((out_channels,)))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = weight.shape[1] * kH * kW (PyTorch's rule,
+        # which for ConvTranspose2d's (in, out, kH, kW) weight counts out_channels)
+        init.default_uniform_(self.weight, self.bias)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution: (N, in_channels, H, W) -> (N, out_channels, Ho, Wo),
+    Ho = floor((H + 2p - d(k - 1) - 1)/s) + 1. Weight (out_channels, in_channels, kH, kW)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, 0, bias)
+
+    def forward(self, x):
+        # the layer itself is the name in error messages: str(self) is its printout
+        return _conv2d(self, x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution: (N, in_channels, H, W) -> (N, out_channels, Ho, Wo),
+    Ho = (H - 1)s - 2p + d(k - 1) + output_padding + 1. Weight (in_channels, out_channels, kH, kW)."""
+
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 bias=True, dilation=1):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, bias)
+
+    def forward(self, x):
+        return _conv_transpose2d(self, x, self.weight, self.bias, self.stride, self.padding,
+                                 self.output_padding, self.dilation)
