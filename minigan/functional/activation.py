@@ -28,13 +28,22 @@ class LeakyReLU(Function):
         positive = x > 0
         ctx.save_for_backward(positive)
         ctx.slope = x.dtype.type(negative_slope)
+        if 0 <= negative_slope <= 1:
+            # for a slope in [0, 1], max(x, slope*x) is x when x > 0 and slope*x otherwise;
+            # one maximum is several times faster than where() in NumPy
+            return xp.maximum(x, x * ctx.slope)
         return xp.where(positive, x, x * ctx.slope)
 
     @staticmethod
     def backward(ctx, g):
-        # slope 1 for x > 0 and negative_slope elsewhere (x = 0 included, as PyTorch)
+        # local slope: 1 where x > 0, negative_slope elsewhere (x = 0 included, as PyTorch);
+        # built in place from the saved mask: 1*(1 - s) + s = 1 and 0*(1 - s) + s = s
         (positive,) = ctx.saved_tensors
-        return get_array_module(g).where(positive, g, g * ctx.slope)
+        local = positive.astype(g.dtype)
+        local *= 1 - ctx.slope
+        local += ctx.slope
+        local *= g
+        return local
 
 
 class Tanh(Function):
