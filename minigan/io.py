@@ -33,6 +33,7 @@ def atomic_write(path, mode="wb"):
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)     # mkstemp makes private (0600) files; saved files may be shared
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -14,10 +14,11 @@ garbage images.
 """
 import gzip
 import os
-import tempfile
 import zlib
 
 import numpy
+
+from ..io import atomic_write
 
 # type code -> big-endian dtype, as listed in the IDX format description (LeCun et al.)
 IDX_TYPES = {
@@ -138,23 +139,13 @@ def write_idx(path, array):
     header = bytes([0, 0, code, array.ndim]) + numpy.asarray(array.shape, dtype=">u4").tobytes()
     body = numpy.ascontiguousarray(array, dtype=IDX_TYPES[code]).tobytes()
 
-    folder, name = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if path.endswith(".gz"):
-                # filename= and mtime=0: store the final name, not the temp name, and no time
-                with gzip.GzipFile(filename=name, mode="wb", fileobj=f, mtime=0) as gz:
-                    gz.write(header)
-                    gz.write(body)
-            else:
-                f.write(header)
-                f.write(body)
-        os.chmod(tmp, 0o644)   # mkstemp makes 0600 files; a data file may be shared
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    name = os.path.basename(path)
+    with atomic_write(path) as f:
+        if path.endswith(".gz"):
+            # filename= and mtime=0: store the final name, not the temp name, and no time
+            with gzip.GzipFile(filename=name, mode="wb", fileobj=f, mtime=0) as gz:
+                gz.write(header)
+                gz.write(body)
+        else:
+            f.write(header)
+            f.write(body)

@@ -25,13 +25,13 @@ import copy
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import numpy
 
 from .idx import read_idx
+from ..io import atomic_write
 
 SPLITS = ("train", "test")
 
@@ -63,33 +63,23 @@ def download_file(url, dest, md5=None, timeout=30.0):
     rename is atomic); a short read, a network error or an md5 mismatch deletes it and
     raises, so ``dest`` only ever appears complete and verified.
     """
-    dest = Path(dest)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        h = hashlib.md5()
-        received = 0
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
-            announced = response.headers.get("Content-Length")
-            for chunk in iter(lambda: response.read(1 << 16), b""):
-                f.write(chunk)
-                h.update(chunk)
-                received += len(chunk)
+    h = hashlib.md5()
+    received = 0
+    with atomic_write(dest) as f, urllib.request.urlopen(url, timeout=timeout) as response:
+        announced = response.headers.get("Content-Length")
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            f.write(chunk)
+            h.update(chunk)
+            received += len(chunk)
         # http.client usually raises IncompleteRead itself when the server hangs up early;
-        # this check covers the cases where it does not.
+        # this check covers the cases where it does not. Raising inside the with-block
+        # deletes the temporary file, so dest only ever appears complete and verified.
         if announced is not None and announced.isdigit() and received != int(announced):
             raise _Gone(f"incomplete download: got {received} of {announced} bytes")
         got = h.hexdigest()
         if md5 is not None and got != md5.lower():
             raise _Gone(f"md5 mismatch: the downloaded file has md5 {got} but the official file "
                         f"has {md5} (the mirror served a damaged or different file; discarded)")
-        os.chmod(tmp, 0o644)   # mkstemp makes 0600 files; a data cache may be shared
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 class MNIST:

@@ -18,7 +18,7 @@ import math
 
 from .. import backend, nn, optim
 from ..autograd import no_grad
-from ..tensor import Tensor, ones, randn, zeros
+from ..tensor import ones, randn, zeros
 
 G_LOSSES = ("non-saturating", "minimax")
 
@@ -162,5 +162,3 @@ def _check_finite(values, epoch, step):
                                    "Lower the learning rate or check the data (pixels must be in [-1, 1])")
 
 
-def as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
