@@ -432,11 +432,16 @@ def tensor(data, dtype=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data`` (numbers, nested lists, or an array).
 
     Python floats become the default dtype (float32); arrays keep their dtype unless
-    ``dtype`` is given. The tensor lives on the active backend unless ``data`` is a CuPy array.
+    ``dtype`` is given. Like ``torch.tensor`` on the default device, the tensor lives on the
+    active backend: a NumPy array is copied to the GPU when the backend is "cupy". (The
+    ``Tensor(array)`` constructor, by contrast, wraps an array where it already is.)
     """
     if isinstance(data, Tensor):
         data = data.data
     arr = _to_array(data, dtype)
+    moved = backend.to_backend(arr, backend.get_backend())
+    if moved is not arr:
+        return Tensor(moved, requires_grad=requires_grad)
     if arr is data:
         arr = arr.copy()
     return Tensor(arr, requires_grad=requires_grad)

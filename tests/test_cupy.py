@@ -72,6 +72,11 @@ def test_set_backend_cupy_creates_tensors_there_reproducibly():
     assert a.backend == "cupy" and layer.weight.backend == "cupy" and minigan.zeros(2).backend == "cupy"
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert minigan.tensor([1.0, 2.0]).backend == "cupy"
+    # a NumPy array given to the factory goes to the active backend too, as torch.tensor does
+    host = np.array([[1.0, 2.0]], dtype=np.float32)
+    moved = minigan.tensor(host, requires_grad=True)
+    assert moved.backend == "cupy" and moved.requires_grad
+    np.testing.assert_array_equal(moved.numpy(), host)
     assert np.abs(layer.weight.numpy()).max() <= 0.5        # 1 / sqrt(4)
 
 
