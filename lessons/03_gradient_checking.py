@@ -1,0 +1,175 @@
+"""Lesson 03: checking gradients with finite differences.
+
+What you learn here:
+  * the central difference  (f(x + eps) - f(x - eps)) / (2 eps)  approximates f'(x);
+  * its error has two parts that pull eps in opposite directions: the *truncation* error of
+    the formula, about eps^2 |f'''| / 6, shrinks with eps, while the *rounding* error, about
+    machine_epsilon |f| / eps, grows as eps shrinks. On a log-log plot the total is a V,
+    with its bottom near eps ~ machine_epsilon^(1/3): about 1e-5 in float64, but only about
+    1e-2 to 1e-3 in float32, where the best attainable error is a poor ~1e-5;
+  * that is why ``minigan.gradcheck`` insists on float64;
+  * how ``gradcheck`` catches a Function whose backward is wrong, and what its message says.
+
+Run:  python lessons/03_gradient_checking.py [--quick] [--backend cupy]
+"""
+# %% [markdown]
+# # Gradient checking
+# The test behind every backward() in minigan: compare it with a numerical derivative.
+
+# %%
+import math
+
+import numpy
+
+from _common import check, save, setup
+
+import minigan
+from minigan.function import Function
+
+args = setup(__file__, "Central finite differences, their V-shaped error against the step eps "
+                       "in float32 and float64, and gradcheck catching a wrong backward.")
+
+# %% [markdown]
+# ## 1. The function and its exact derivative
+# f(x) = tanh(2x) + x^3, on 201 points of [-1.5, 1.5] at once (elementwise). The exact
+# derivative f'(x) = 2 (1 - tanh(2x)^2) + 3x^2 comes from minigan's backward in float64;
+# we confirm it against the formula first.
+
+# %%
+
+
+def f(x):
+    return (x * 2).tanh() + x ** 3
+
+
+xs = numpy.linspace(-1.5, 1.5, 201)
+x = minigan.tensor(xs, dtype=minigan.float64, requires_grad=True).to(args.backend)
+f(x).sum().backward()          # d(sum f)/dx_i = f'(x_i): one backward gives all 201 derivatives
+exact = x.grad.numpy().astype(numpy.float64)
+formula = 2 * (1 - numpy.tanh(2 * xs) ** 2) + 3 * xs ** 2
+check(numpy.abs(exact - formula).max() < 1e-12, "backward() gives f'(x) = 2(1 - tanh(2x)^2) + 3x^2")
+
+# %% [markdown]
+# ## 2. Error of the central difference against eps, in float32 and float64
+# The whole difference quotient is computed in the given dtype, as a training program would.
+
+# %%
+n_eps = 61                         # cheap: the same in quick mode
+eps_grid = numpy.logspace(-12, 0, n_eps)
+
+
+def mean_error(dtype, eps):
+    xt = minigan.tensor(xs, dtype=dtype).to(args.backend)
+    numeric = (f(xt + eps) - f(xt - eps)) / (2 * eps)     # Python eps takes xt's dtype
+    return float(numpy.abs(numeric.numpy().astype(numpy.float64) - exact).mean())
+
+
+curves = {}
+for dtype in (minigan.float32, minigan.float64):
+    errors = numpy.array([mean_error(dtype, e) for e in eps_grid])
+    curves[str(dtype)] = errors
+    machine_eps = float(numpy.finfo(dtype).eps)
+    best = int(errors.argmin())
+    theory = machine_eps ** (1 / 3)
+    print(f"{str(dtype):8s} machine eps {machine_eps:.2e}: smallest error {errors[best]:.2e} at eps = "
+          f"{eps_grid[best]:.1e}; theory puts the bottom near machine_eps^(1/3) = {theory:.1e}")
+    check(abs(math.log10(eps_grid[best]) - math.log10(theory)) <= 1.0,
+          f"in {dtype} the best step lies within a factor 10 of machine_eps^(1/3) = {theory:.0e}")
+
+e32, e64 = curves["float32"], curves["float64"]
+check(e64.min() < 1e-9 and e32.min() > 1e-6,
+      "float64 can check a derivative to better than 1e-9; float32 never gets below 1e-6")
+
+# slopes on the log-log plot: +2 where truncation dominates, -1 where rounding dominates
+def slope(errors, lo, hi):
+    sel = (eps_grid >= lo) & (eps_grid <= hi)
+    return numpy.polyfit(numpy.log10(eps_grid[sel]), numpy.log10(errors[sel]), 1)[0]
+
+
+trunc, rounding = slope(e64, 1e-4, 1e-2), slope(e64, 1e-12, 1e-8)
+print(f"float64 log-log slopes: {trunc:.2f} for eps in [1e-4, 1e-2], {rounding:.2f} for eps in [1e-12, 1e-8]")
+check(1.7 < trunc < 2.3, "for large eps the error falls like eps^2 (truncation, slope 2)")
+check(-1.3 < rounding < -0.7, "for small eps the error grows like 1/eps (rounding, slope -1)")
+
+# In float32 a tiny step disappears completely: x + eps == x, so the difference quotient is 0.
+x1 = minigan.tensor([1.0], dtype=minigan.float32)
+check((x1 + 1e-8).item() == 1.0, "in float32, 1 + 1e-8 == 1: a step of 1e-8 does not move x at all")
+
+# %%
+import matplotlib.pyplot as plt  # noqa: E402
+
+fig, ax = plt.subplots(figsize=(7, 4.5))
+for name, errors, color in (("float32", e32, "C1"), ("float64", e64, "C0")):
+    ax.loglog(eps_grid, errors, "o-", ms=3, color=color, label=f"{name} (measured)")
+    m = float(numpy.finfo(name).eps)
+    ax.axvline(m ** (1 / 3), color=color, ls=":", lw=1)
+guide = numpy.logspace(-5, -1, 10)
+ax.loglog(guide, 0.5 * guide ** 2, "k--", lw=0.8, label="slope 2 (truncation ~ eps²)")
+guide = numpy.logspace(-12, -7, 10)
+ax.loglog(guide, 2e-16 / guide, "k-.", lw=0.8, label="slope -1 (rounding ~ machine eps / eps)")
+ax.set_xlabel("step eps")
+ax.set_ylabel("mean |finite difference - exact derivative|")
+ax.set_title("Central differences: the V of truncation and rounding error\n(dotted: machine_eps^(1/3))")
+ax.legend(fontsize=8)
+fig.tight_layout()
+save(fig, args, "finite_difference_error.png")
+
+# %% [markdown]
+# ## 3. gradcheck catches a wrong backward
+# A Function whose backward forgot the factor 2 of d(x^2)/dx = 2x. `minigan.gradcheck`
+# compares backward() with central differences (eps = 1e-6, float64) element by element and
+# raises GradcheckError with the worst element.
+
+# %%
+
+
+class WrongSquare(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x              # wrong: should be g * 2 * x
+
+
+class Square(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * x
+
+
+rng = numpy.random.default_rng(args.seed)
+inp = minigan.tensor(rng.standard_normal((3, 4)), requires_grad=True).to(args.backend)   # float64
+try:
+    minigan.gradcheck(WrongSquare.apply, (inp,))
+    caught = None
+except minigan.GradcheckError as e:
+    caught = str(e)
+    print("\ngradcheck on WrongSquare raised GradcheckError:\n  " + caught)
+check(caught is not None and "finite differences give" in caught,
+      "gradcheck rejects a backward that is off by a factor of 2, naming the worst element")
+check(minigan.gradcheck(Square.apply, (inp,)), "the corrected backward passes gradcheck")
+
+# gradcheck also works on whole layers: here a Linear layer followed by tanh, in float64
+layer = minigan.nn.Linear(4, 3).double().to(args.backend)
+check(minigan.gradcheck(lambda t: layer(t).tanh(), (inp,)), "Linear + tanh passes gradcheck w.r.t. its input")
+
+# and it refuses float32, for the reason the plot above shows
+try:
+    minigan.gradcheck(Square.apply, (inp.float().detach().requires_grad_(),))
+    refused = False
+except TypeError as e:
+    refused = True
+    print("gradcheck on a float32 input:", e)
+check(refused, "gradcheck refuses float32 inputs: their finite differences are too inexact")
+
+print("\nNext: lesson 04 looks at layers, activations and their derivatives.")
