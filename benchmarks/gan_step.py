@@ -178,6 +178,25 @@ def worker_torch(model, device, batch, steps, warmup, threads):
     return {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(), "torch": torch.__version__}
 
 
+def _openblas_core():
+    """The CPU kernel set NumPy's OpenBLAS uses ("Haswell", "SkylakeX", ...), or None.
+    It matters: an environment with OPENBLAS_CORETYPE=Haswell forces the AVX2 kernels, about
+    half the float32 GEMM rate of the AVX-512 ones OpenBLAS picks by itself on an AVX-512 CPU
+    (measured on a Zen 5 VM, see benchmarks/NOTES.md); PyTorch's oneDNN is not affected."""
+    import ctypes
+    import glob
+
+    import numpy as np
+    for path in glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*")):
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn.restype = ctypes.c_char_p
+                return fn().decode()
+    return None
+
+
 def worker_matmul(n=2048, reps=10):
     import numpy as np
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
@@ -188,18 +207,27 @@ def worker_matmul(n=2048, reps=10):
         t0 = time.perf_counter()
         a @ b
         times.append(time.perf_counter() - t0)
-    return {"gflops": 2 * n ** 3 / _median(times) / 1e9, "n": n}
+    try:
+        core = _openblas_core()
+    except OSError:
+        core = None
+    return {"gflops": 2 * n ** 3 / _median(times) / 1e9, "n": n, "openblas_core": core}
 
 
 # ------------------------------------------------------------------------------ driver
 def _run_worker(spec, threads):
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
            "MKL_NUM_THREADS": str(threads)}
+    if _CORETYPE:
+        env["OPENBLAS_CORETYPE"] = _CORETYPE
     proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True,
                           text=True, env=env)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+_CORETYPE = None      # --openblas-coretype: an override for every worker (default: OpenBLAS decides)
 
 
 def _have(module):
@@ -217,6 +245,9 @@ def main():
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--no-layers", action="store_true", help="skip the per-layer DCGAN table")
     parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument("--openblas-coretype", default=None,
+                        help="set OPENBLAS_CORETYPE in the workers (e.g. SkylakeX) instead of OpenBLAS's own "
+                             "CPU detection; recorded in the results")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -227,6 +258,8 @@ def main():
         print(json.dumps(fn(**spec)))
         return 0
 
+    global _CORETYPE
+    _CORETYPE = args.openblas_coretype
     sys.path.insert(0, str(REPO))
     from minigan.backend import cupy_available
     backends = ["numpy"] + (["cupy"] if cupy_available() else [])
@@ -241,6 +274,12 @@ def main():
                "batch_size": args.batch_size, "models": {}}
     mm = _run_worker({"kind": "matmul"}, args.threads)
     results["matmul_gflops"] = mm.get("gflops")
+    results["machine"]["openblas_core"] = mm.get("openblas_core")
+    results["machine"]["openblas_coretype_env"] = _CORETYPE or os.environ.get("OPENBLAS_CORETYPE")
+    try:
+        results["machine"]["load_avg"] = os.getloadavg()
+    except OSError:
+        pass
     for model in args.models:
         steps = args.steps or (200 if model == "mlp" else 15)
         entry = {"flops": step_flops(model, args.batch_size), "steps": steps}
@@ -269,6 +308,11 @@ def _print_table(results):
     m = results["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} cores, {m['threads']} threads; "
           f"float32 matmul (2048^2) {mm:.0f} GFLOP/s; batch {results['batch_size']}")
+    if m.get("openblas_core") or m.get("load_avg"):
+        load = m.get("load_avg")
+        print(f"OpenBLAS kernels: {m.get('openblas_core')}"
+              + (f" (OPENBLAS_CORETYPE={m['openblas_coretype_env']})" if m.get("openblas_coretype_env") else "")
+              + (f"; load average at start {load[0]:.2f}" if load else ""))
     print(f"{'model':6} {'engine':16} {'s/step':>9} {'GFLOP/s':>8} {'% matmul':>9} {'peak MB':>8} {'vs torch':>9}")
     for model, e in results["models"].items():
         ref = {"numpy": e.get("torch_cpu", {}).get("step_s"), "cupy": e.get("torch_cuda", {}).get("step_s")}

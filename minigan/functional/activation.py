@@ -18,7 +18,12 @@ class ReLU(Function):
     def backward(ctx, g):
         # relu'(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch); out > 0 exactly where x > 0
         (out,) = ctx.saved_tensors
-        return g * (out > 0)
+        # the 0/1 mask is written straight as floats (no bool temporary, no bool*float loop),
+        # then multiplied by g in place
+        xp = get_array_module(g)
+        local = xp.greater(out, 0, out=xp.empty_like(g))
+        local *= g
+        return local
 
 
 class LeakyReLU(Function):

@@ -30,19 +30,46 @@ def _layout(x):
     return axes, (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+def _rows(a):
+    """``a`` (N, C, ...) as an (M, C) matrix, one row per position, when that is a *view*:
+    when ``a`` is (N, C) or stored channels-last (as every convolution output is). Else None."""
+    moved = a if a.ndim == 2 else a.transpose(0, *range(2, a.ndim), 1)
+    return moved.reshape(-1, a.shape[1]) if moved.flags.c_contiguous else None
+
+
+def _channel_sum(a):
+    """sum over every axis but the channel axis: (C,).
+
+    On an (M, C) view this is ones(M) @ A, a matrix-vector product that BLAS runs about 3x
+    faster than a.sum(axis=(0, 2, 3)) reduces the same channels-last memory."""
+    rows = _rows(a)
+    if rows is None:
+        return a.sum(axis=_layout(a)[0])
+    xp = get_array_module(a)
+    return xp.ones(rows.shape[0], dtype=a.dtype) @ rows
+
+
+def _channel_dot(a, b):
+    """sum over every axis but the channel axis of a * b: (C,), without storing a * b."""
+    xp = get_array_module(a)
+    ra, rb = _rows(a), _rows(b)
+    if ra is not None and rb is not None:
+        return xp.einsum("mc,mc->c", ra, rb)
+    return (a * b).sum(axis=_layout(a)[0])
+
+
 class BatchNorm(Function):
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, running_mean=None, running_var=None, training=True,
                 momentum=0.1, eps=1e-5):
         xp = get_array_module(x)
-        axes, shape = _layout(x)
+        _, shape = _layout(x)
         n = x.size // x.shape[1]
         ctx.training, ctx.n, ctx.has_weight, ctx.has_bias = training, n, weight is not None, bias is not None
         if training:
-            mean = x.mean(axis=axes)
+            mean = _channel_sum(x) / x.dtype.type(n)
             xc = x - mean.reshape(shape)                       # saved: backward needs x - mean
-            work = xp.square(xc)                               # two passes: no E[x^2] - mean^2 cancellation
-            var = work.mean(axis=axes)
+            var = _channel_dot(xc, xc) / x.dtype.type(n)       # two passes: no E[x^2] - mean^2 cancellation
             invstd = 1 / xp.sqrt(var + eps)
             if running_mean is not None:                       # in place: they are the module's buffers
                 running_mean *= 1 - momentum
@@ -51,8 +78,7 @@ class BatchNorm(Function):
                 running_var *= 1 - momentum
                 running_var += (momentum * n / (n - 1)) * var
             scale = invstd if weight is None else invstd * weight
-            # = weight * xhat, written over the squares: one full-size allocation fewer
-            out = xp.multiply(xc, scale.reshape(shape), out=work)
+            out = xc * scale.reshape(shape)                    # = weight * xhat
             ctx.save_for_backward(xc, invstd, weight)
         else:
             invstd = 1 / xp.sqrt(running_var + eps)
@@ -73,25 +99,26 @@ class BatchNorm(Function):
         axes, shape = _layout(g)
         if ctx.training:
             xc, invstd, weight = ctx.saved_tensors
-            gsum = g.sum(axis=axes)                             # = d bias
+            gsum = _channel_sum(g)                              # = d bias
             gx = gw = None
             if need_x or need_w:
-                work = g * xc
-                gxc = work.sum(axis=axes)                       # sum g (x - mean) = d weight / invstd
+                gxc = _channel_dot(g, xc)                       # sum g (x - mean) = d weight / invstd
                 gw = gxc * invstd if need_w else None
             if need_x:
                 scale = invstd if weight is None else invstd * weight
                 n = g.dtype.type(ctx.n)
                 # dx = scale * (g - gsum/n) - xc * scale * invstd^2 * gxc / n
-                gx = g - (gsum / n).reshape(shape)
-                gx *= scale.reshape(shape)
-                gx -= xp.multiply(xc, (scale * invstd * invstd * gxc / n).reshape(shape), out=work)
+                #    = scale * g + (xc * k + shift), two per-channel vectors k and shift
+                gx = g * scale.reshape(shape)
+                work = xc * (-scale * invstd * invstd * gxc / n).reshape(shape)
+                work -= (scale * gsum / n).reshape(shape)
+                gx += work
             return gx, gw, gsum if need_b else None
         x, mean, invstd, weight = ctx.saved_tensors
         scale = invstd if weight is None else invstd * weight
         gx = g * scale.reshape(shape) if need_x else None
-        gw = (g * (x - mean.reshape(shape))).sum(axis=axes) * invstd if need_w else None
-        gb = g.sum(axis=axes) if need_b else None
+        gw = _channel_dot(g, x - mean.reshape(shape)) * invstd if need_w else None
+        gb = _channel_sum(g) if need_b else None
         return gx, gw, gb
 
 
