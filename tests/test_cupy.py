@@ -114,7 +114,9 @@ def test_mixing_backends_is_a_type_error():
 
 
 @pytest.mark.parametrize("factory", [lambda ps: Adam(ps, lr=0.01, betas=(0.5, 0.999)),
-                                     lambda ps: SGD(ps, lr=0.01, momentum=0.9)], ids=["adam", "sgd"])
+                                     lambda ps: Adam(ps, lr=0.01, weight_decay=0.1),
+                                     lambda ps: SGD(ps, lr=0.01, momentum=0.9)],
+                         ids=["adam", "adam-weight-decay", "sgd"])
 def test_optimizer_steps_on_cupy_match_numpy(factory):
     results = []
     for where in ("numpy", "cupy"):
