@@ -7,7 +7,9 @@ A step is what one MNIST minibatch costs: a discriminator update on a real and a
   * seconds per step for minigan on NumPy (and on CuPy when a GPU is present), the median
     of --steps steps after --warmup steps;
   * the same step written in PyTorch, when PyTorch is installed (never imported by minigan
-    itself), and the ratio minigan / PyTorch;
+    itself), and the ratio minigan / PyTorch. "The same" includes freezing D's parameters
+    during the generator step, as minigan's GAN does (pytorch/examples' DCGAN does not, and
+    so computes D's weight gradients there only to discard them);
   * the FLOPs of the step (counted layer by layer below), the achieved GFLOP/s, and the
     machine's own float32 matrix-multiply rate measured in the same run;
   * the peak resident memory of a process that does only that training (each measurement
@@ -49,7 +51,7 @@ def step_flops(model, batch):
     g, d = (_MLP_G, _MLP_D) if model == "mlp" else (_DC_G, _DC_D)
     G, D = sum(g), sum(d)
     d_step = G + 2 * D + 2 * D + 2 * (D - d[0])          # G fwd; D fwd x2; D weight grads x2; input grads
-    g_step = D + D + D + G + (G - g[0])                  # D fwd; D weight + input grads; G weight + input
+    g_step = D + D + G + (G - g[0])                      # D fwd; D input grads (D frozen); G weight + input
     return 2 * batch * (d_step + g_step)
 
 
@@ -163,8 +165,10 @@ def worker_torch(model, device, batch, steps, warmup, threads):
         loss_D.backward()
         opt_D.step()
         opt_G.zero_grad()
+        D.requires_grad_(False)          # as minigan's GAN.generator_step: no D weight gradients here
         loss_G = bce(D(fake), ones)
         loss_G.backward()
+        D.requires_grad_(True)
         opt_G.step()
 
     times = []
@@ -328,7 +332,8 @@ def _print_table(results):
             base = ref.get(key.split("_")[1]) if key.startswith("minigan") else None
             ratio = f"{r['step_s'] / base:.2f}" if base else ""
             print(f"{model:6} {key:16} {r['step_s']:9.4f} {rate:8.1f} {pct:>9} {r['peak_rss_mb']:8.0f} {ratio:>9}")
-        print(f"{'':6} (one step = {e['flops'] / 1e9:.2f} GFLOP, median of {e['steps']} steps)")
+        floor = f"; its products alone take {e['flops'] / mm / 1e9:.4f} s at the matmul rate" if mm else ""
+        print(f"{'':6} (one step = {e['flops'] / 1e9:.2f} GFLOP{floor}; median of {e['steps']} steps)")
     for model, e in results["models"].items():
         layers = e.get("minigan_numpy", {}).get("layers")
         if layers:

@@ -43,6 +43,28 @@ def test_discriminator_step_moves_only_d_and_generator_step_moves_only_g(model):
     assert all(not np.array_equal(g1[k], g2[k]) for k in g1), "a generator step left a G weight unchanged"
 
 
+@pytest.mark.parametrize("model", ["mlp", "dcgan"])
+def test_generator_step_skips_d_weight_gradients_but_not_the_gradient_through_d(model):
+    # The generator step freezes D's parameters for its pass: G's gradients must be exactly
+    # those of the unfrozen graph, D must get no gradient, and D must be trainable afterwards.
+    minigan.manual_seed(0)
+    G, D = build_gan(model)
+    gan = GAN(G, D, 100)
+    gan.opt_G = minigan.optim.SGD(G.parameters(), lr=0.0)     # keep G still: compare gradients only
+    z = minigan.randn(8, 100)
+    reference = GAN(G, D, 100)
+    G.zero_grad(), D.zero_grad()
+    reference.criterion(D(G(z)), minigan.ones(8, 1)).backward()   # the plain graph, D unfrozen
+    expected = {name: p.grad.numpy().copy() for name, p in G.named_parameters()}
+    assert all(p.grad is not None for p in D.parameters())
+    D.zero_grad()
+    gan.generator_step(G(z))
+    for name, p in G.named_parameters():
+        np.testing.assert_array_equal(p.grad.numpy(), expected[name], err_msg=name)
+    assert all(p.grad is None for p in D.parameters()), "the generator step computed D's weight gradients"
+    assert all(p.requires_grad for p in D.parameters()), "the generator step left D frozen"
+
+
 def test_generator_losses_are_the_documented_formulas():
     minigan.manual_seed(0)
     G, D = build_gan("mlp")
