@@ -144,9 +144,10 @@ def backward(root, grad, retain_graph=False, create_graph=False):
         for parent, pg in zip(node.inputs, input_grads):
             if parent is None or pg is None or not parent.requires_grad:
                 continue
-            if pg.shape != parent.shape:  # a bug in an op's backward: say which op
-                raise RuntimeError(f"{node.name}.backward returned a gradient of shape "
-                                   f"{tuple(pg.shape)} for an input of shape {parent.shape}")
+            if pg.shape != parent.shape or pg.dtype != parent.dtype:  # a bug in an op's backward
+                raise RuntimeError(f"{node.name}.backward returned a {pg.dtype} gradient of shape "
+                                   f"{tuple(pg.shape)} for a {parent.dtype} input of shape {parent.shape}: "
+                                   "a gradient must match its input's shape and dtype")
             key = id(parent)
             grads[key] = pg if key not in grads else grads[key] + pg
         if not retain_graph:

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigan
+from minigan.function import Function
 from tests.conftest import leaf
 
 
@@ -207,3 +208,19 @@ def test_grad_of_exp_chain_hand_value():
     y.backward()
     assert y.item() == pytest.approx(math.log(2) + 0.5)
     assert x.grad.item() == pytest.approx(1.0)
+
+
+def test_a_backward_that_changes_the_dtype_is_refused():
+    # float32 end to end: an op whose backward upcasts (here to float64) is a bug, named at once
+    class Upcasts(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.astype(np.float64) * 2
+
+    x = minigan.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Upcasts.backward returned a float64 gradient .* float32 input"):
+        Upcasts.apply(x).sum().backward()

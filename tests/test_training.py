@@ -65,6 +65,33 @@ def test_generator_step_skips_d_weight_gradients_but_not_the_gradient_through_d(
     assert all(p.requires_grad for p in D.parameters()), "the generator step left D frozen"
 
 
+@pytest.mark.parametrize("model", ["mlp", "dcgan"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_training_step_keeps_every_array_in_the_chosen_dtype(model, dtype):
+    # No silent upcast anywhere in a step: parameters, gradients, Adam's moments, batch-norm
+    # statistics and the reported values all stay in the dtype the models were built in.
+    previous = minigan.get_default_dtype()
+    minigan.set_default_dtype(getattr(minigan, dtype))
+    try:
+        minigan.manual_seed(0)
+        G, D = build_gan(model)
+        gan = GAN(G, D, 100)
+        out = gan.train_step(minigan.tensor(_fake_images(8)[0].astype(dtype)))
+    finally:
+        minigan.set_default_dtype(previous)
+    arrays = {f"step {k}": v for k, v in out.items()}
+    for net in (G, D):
+        arrays.update({name: p.data for name, p in net.named_parameters()})
+        arrays.update({f"{name}.grad": p.grad.data for name, p in net.named_parameters() if p.grad is not None})
+        arrays.update({name: b.data for name, b in net.named_buffers() if b.data.dtype.kind == "f"})
+    for opt in (gan.opt_G, gan.opt_D):
+        for i, state in enumerate(opt.state.values()):
+            arrays.update({f"adam {i} {k}": v for k, v in state.items() if hasattr(v, "dtype")})
+    assert len(arrays) > 20
+    wrong = {name: str(a.dtype) for name, a in arrays.items() if a.dtype != np.dtype(dtype)}
+    assert not wrong, f"arrays not in {dtype}: {wrong}"
+
+
 def test_generator_losses_are_the_documented_formulas():
     minigan.manual_seed(0)
     G, D = build_gan("mlp")
