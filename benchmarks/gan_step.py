@@ -18,6 +18,7 @@ A step is what one MNIST minibatch costs: a discriminator update on a real and a
 
     python benchmarks/gan_step.py                       # everything available here
     python benchmarks/gan_step.py --models dcgan --steps 20 --json results.json
+    python benchmarks/gan_step.py --rounds 5        # more turns on a noisy, shared machine
 
 PyTorch on a CPU-only machine: ``pip install torch==2.13.0`` (see the README).
 """
@@ -245,6 +246,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=None, help="timed steps (default 200 MLP, 15 DCGAN)")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="how many times each engine is measured, taking turns (default 3)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads for BLAS and PyTorch")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--no-layers", action="store_true", help="skip the per-layer DCGAN table")
@@ -286,19 +289,31 @@ def main():
         pass
     for model in args.models:
         steps = args.steps or (200 if model == "mlp" else 15)
-        entry = {"flops": step_flops(model, args.batch_size), "steps": steps}
+        entry = {"flops": step_flops(model, args.batch_size), "steps": steps, "rounds": args.rounds}
+        specs = {}
         for be in backends:
-            entry[f"minigan_{be}"] = _run_worker(
-                {"kind": "minigan", "model": model, "backend": be, "batch": args.batch_size, "steps": steps,
-                 "warmup": args.warmup, "layers": not args.no_layers}, args.threads)
+            specs[f"minigan_{be}"] = {"kind": "minigan", "model": model, "backend": be, "batch": args.batch_size,
+                                      "steps": steps, "warmup": args.warmup, "layers": not args.no_layers}
         if torch_here:
-            entry["torch_cpu"] = _run_worker(
-                {"kind": "torch", "model": model, "device": "cpu", "batch": args.batch_size, "steps": steps,
-                 "warmup": args.warmup, "threads": args.threads}, args.threads)
-            if torch_cuda:
-                entry["torch_cuda"] = _run_worker(
-                    {"kind": "torch", "model": model, "device": "cuda", "batch": args.batch_size,
-                     "steps": steps, "warmup": args.warmup, "threads": args.threads}, args.threads)
+            for key, device in (("torch_cpu", "cpu"),) + ((("torch_cuda", "cuda"),) if torch_cuda else ()):
+                specs[key] = {"kind": "torch", "model": model, "device": device, "batch": args.batch_size,
+                              "steps": steps, "warmup": args.warmup, "threads": args.threads}
+        # The engines take turns, round after round, so that a slow spell of a shared machine
+        # hits them alike; each engine's figure is the median of its rounds' medians.
+        runs = {key: [] for key in specs}
+        for r in range(args.rounds):
+            for key, spec in specs.items():
+                if r > 0 and "layers" in spec:
+                    spec = {**spec, "layers": False}         # the per-layer table once is enough
+                runs[key].append(_run_worker(spec, args.threads))
+        for key, rs in runs.items():
+            failed = [x for x in rs if "error" in x]
+            if failed:
+                entry[key] = failed[0]
+                continue
+            times = [x["step_s"] for x in rs]
+            entry[key] = {**rs[0], "step_s": _median(times), "rounds_s": times,
+                          "peak_rss_mb": max(x["peak_rss_mb"] for x in rs)}
         results["models"][model] = entry
     _print_table(results)
     if args.json:
@@ -333,7 +348,12 @@ def _print_table(results):
             ratio = f"{r['step_s'] / base:.2f}" if base else ""
             print(f"{model:6} {key:16} {r['step_s']:9.4f} {rate:8.1f} {pct:>9} {r['peak_rss_mb']:8.0f} {ratio:>9}")
         floor = f"; its products alone take {e['flops'] / mm / 1e9:.4f} s at the matmul rate" if mm else ""
-        print(f"{'':6} (one step = {e['flops'] / 1e9:.2f} GFLOP{floor}; median of {e['steps']} steps)")
+        print(f"{'':6} (one step = {e['flops'] / 1e9:.2f} GFLOP{floor}; median of {e['steps']} steps, "
+              f"then of {e.get('rounds', 1)} rounds)")
+        spread = [f"{key} {min(r['rounds_s']):.4f}-{max(r['rounds_s']):.4f} s" for key, r in e.items()
+                  if isinstance(r, dict) and len(r.get("rounds_s", [])) > 1]
+        if spread:
+            print(f"{'':6} (range over the rounds: {'; '.join(spread)})")
     for model, e in results["models"].items():
         layers = e.get("minigan_numpy", {}).get("layers")
         if layers:
