@@ -71,6 +71,12 @@ z_eval = minigan.Tensor(backend.to_backend(
 # distribution of the generated *samples* G(z).) As lesson 05 showed, in practice G descends
 # -log D(G(z)) instead, the non-saturating loss: that is minigan's default. The paper used k = 1,
 # and so do we. Both networks use Adam with beta1 = 0.5, as in the course.
+#
+# "D fixed" in the generator step has a cost side too. The gradient must flow *through* D to
+# reach G, but D's own weight gradients would only be thrown away (the next D step starts from
+# zero). So `GAN.generator_step` sets `requires_grad = False` on D's parameters for its pass,
+# and every D layer skips its weight-gradient product: the generator step does about a third
+# less work inside D, and G's gradients are exactly the same.
 
 # %%
 
