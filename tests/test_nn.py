@@ -180,10 +180,23 @@ def test_linear_forward_and_module_gradcheck_in_float64():
 
 
 def test_bad_linear_sizes():
-    with pytest.raises(ValueError, match="in_features"):
+    with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
         nn.Linear(0, 3)
-    with pytest.raises(ValueError, match="out_features"):
+    with pytest.raises(TypeError, match=r"out_features must be a positive integer, got 2.5 \(float\)"):
         nn.Linear(3, 2.5)
+    with pytest.raises(TypeError, match="in_features"):
+        nn.Linear(True, 3)
+
+
+@pytest.mark.parametrize("make", [lambda n: nn.Linear(n, n), lambda n: nn.Conv2d(n, n, 3),
+                                  lambda n: nn.ConvTranspose2d(n, n, 3), lambda n: nn.BatchNorm2d(n)])
+def test_layer_sizes_accept_numpy_integers_and_store_python_ints(make):
+    # np.prod(image_shape) is a NumPy integer: a student passing it must not be refused
+    layer = make(np.int64(3))
+    sizes = {k: v for k, v in vars(layer).items() if k in ("in_features", "out_features", "in_channels",
+                                                             "out_channels", "num_features")}
+    assert sizes and all(type(v) is int and v == 3 for v in sizes.values()), sizes
+    assert "np.int64" not in repr(layer)
 
 
 # ----------------------------------------------------------------------------- dtype and modes

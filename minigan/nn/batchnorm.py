@@ -2,7 +2,7 @@
 from ..functional.batchnorm import _batch_norm
 from ..tensor import Tensor, empty_like_shape, int64, zeros, ones
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, positive_int
 
 
 class _BatchNorm(Module):
@@ -11,8 +11,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
-            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        num_features = positive_int(name, "num_features", num_features)
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"{name}: momentum must be in [0, 1] (or None for a cumulative average), got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum

@@ -3,7 +3,7 @@ from .. import shapes
 from ..functional.conv import _conv2d, _conv_transpose2d
 from ..tensor import empty_like_shape
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, positive_int
 
 
 class _ConvNd(Module):
@@ -14,15 +14,14 @@ class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding, bias):
         super().__init__()
         name = type(self).__name__
-        for arg, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not shapes._is_int(v) or v < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {v!r}")
+        in_channels = positive_int(name, "in_channels", in_channels)
+        out_channels = positive_int(name, "out_channels", out_channels)
         try:
             settings = shapes.check_conv_settings(kernel_size, stride, padding, dilation,
                                                   output_padding if self.transposed else None)
         except (ValueError, TypeError) as e:
             raise type(e)(f"{name}: {e}") from None
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = settings[:4]
         self.output_padding = settings[4] if self.transposed else (0, 0)
         # PyTorch's layouts: Conv2d (out, in, kH, kW); ConvTranspose2d (in, out, kH, kW)

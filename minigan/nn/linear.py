@@ -2,7 +2,7 @@
 from .. import functional as F
 from ..tensor import empty_like_shape
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, positive_int
 
 
 class Linear(Module):
@@ -10,9 +10,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, int) or v < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}")
+        in_features = positive_int("Linear", "in_features", in_features)
+        out_features = positive_int("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(empty_like_shape((out_features, in_features)))
         if bias:

@@ -4,6 +4,7 @@ A Module finds its parameters, buffers and sub-modules by watching attribute ass
 (``self.fc = Linear(...)``), exactly as PyTorch's does, so ``parameters()``,
 ``state_dict()`` and ``print(model)`` need no bookkeeping from the person writing a model.
 """
+import numbers
 from collections import OrderedDict
 
 from .. import backend
@@ -18,6 +19,16 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+
+def positive_int(owner, name, value):
+    """A layer's size argument as a Python int. NumPy integers are welcome (``np.prod(shape)``
+    is one); a float or a string is a TypeError, a size below 1 a ValueError."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{owner}: {name} must be a positive integer, got {value!r} ({type(value).__name__})")
+    if value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def _add_indent(text, spaces):
