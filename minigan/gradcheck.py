@@ -14,7 +14,7 @@ v, so every element of the output is checked at once, not only its sum.
 import numpy
 
 from . import backend
-from .autograd import no_grad
+from .autograd import no_grad, topological_order
 from .tensor import Tensor
 
 
@@ -56,8 +56,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         return sum(float((o.data * w).sum()) for o, w in zip(outs, weights))
 
     # analytic: one backward pass of sum(out * w)
-    for i in checked:
-        inputs[i].grad = None
     total = None
     for o, w in zip(outs, weights):
         if o.requires_grad:
@@ -65,11 +63,23 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             total = term if total is None else total + term
     if total is None:
         raise GradcheckError("gradcheck: the output does not depend on any input that requires grad")
-    total.backward()
+    # the check must not disturb the caller: every leaf's .grad (the inputs', and a module's
+    # parameters that fn uses) is put back as it was after the backward pass
+    leaves = [t for t in topological_order(total) if t.grad_fn is None and t.requires_grad]
+    saved = [(t, t.grad) for t in leaves]
+    try:
+        for t in leaves:
+            t.grad = None
+        total.backward()
+        analytics = {i: backend.to_numpy(inputs[i].grad.data) if inputs[i].grad is not None
+                     else numpy.zeros(inputs[i].shape) for i in checked}
+    finally:
+        for t, g in saved:
+            t.grad = g
 
     for i in checked:
         x = inputs[i]
-        analytic = backend.to_numpy(x.grad.data) if x.grad is not None else numpy.zeros(x.shape)
+        analytic = analytics[i]
         numeric = numpy.zeros(x.shape)
         if not x.data.flags.c_contiguous:
             x.data = backend.get_array_module(x.data).ascontiguousarray(x.data)

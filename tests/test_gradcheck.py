@@ -132,6 +132,18 @@ def test_leaves_inputs_unchanged():
     np.testing.assert_array_equal(x.numpy(), a)
 
 
+def test_leaves_every_grad_as_it_was():
+    # a student's accumulated .grad (an input's, or a parameter's that fn uses without passing
+    # it in) must survive a gradient check
+    layer = minigan.nn.Linear(3, 2).double()
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    x.grad = minigan.tensor(np.full((2, 3), 7.0))
+    assert layer.weight.grad is None
+    assert minigan.gradcheck(lambda t: layer(t), [x])
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 7.0))
+    assert layer.weight.grad is None and layer.bias.grad is None
+
+
 def test_works_on_non_contiguous_input_data():
     # a transposed view: perturbing a reshaped copy instead of the data would see no change
     a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).T
