@@ -250,10 +250,17 @@ def test_modules_and_named_parameters_order():
     assert visited[-1] == "Gan" and visited[:2] == ["Linear", "LeakyReLU"]
 
 
-def test_shared_module_parameters_listed_once():
+def test_shared_module_parameters_listed_once_but_saved_under_each_name():
     shared = nn.Linear(2, 2)
     model = nn.Sequential(shared, nn.ReLU(), shared)
     assert len(list(model.parameters())) == 2
+    # PyTorch's state_dict names a shared module at every place it is used
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    other = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2))
+    other.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(other[2].weight.numpy(), shared.weight.numpy())
+    with pytest.raises(ValueError, match=r"missing keys \['2.weight', '2.bias'\]"):
+        model.load_state_dict(nn.Sequential(nn.Linear(2, 2)).state_dict())
 
 
 def test_sequential_indexing_slicing_len_iter():

@@ -184,14 +184,22 @@ class Module:
 
     # ---------------------------------------------------------------- saving and loading
     def state_dict(self):
-        """Every parameter and buffer by its dotted name (``G.0.weight``), sharing their data."""
-        state = OrderedDict()
-        for mod_name, module in self.named_modules():
-            for store in (module._parameters, module._buffers):
-                for name, t in store.items():
-                    if t is not None:
-                        state[(mod_name + "." if mod_name else "") + name] = t.detach()
-        return state
+        """Every parameter and buffer by its dotted name (``G.0.weight``), sharing their data.
+
+        As in PyTorch, a module used in two places is saved under both names (``parameters()``
+        lists its weights once), so state dicts carry over between the two libraries."""
+        return OrderedDict((name, t.detach()) for name, t in self._state_items())
+
+    def _state_items(self, prefix=""):
+        """(dotted name, tensor) for every parameter and buffer: this module's own first, then
+        each child's under its name, without skipping a child met before."""
+        for store in (self._parameters, self._buffers):
+            for name, t in store.items():
+                if t is not None:
+                    yield prefix + name, t
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module._state_items(prefix + name + ".")
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values into this module's parameters and buffers (in place, so optimizers that
@@ -202,7 +210,7 @@ class Module:
         if strict and (missing or unexpected):
             raise ValueError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
                              f"unexpected keys {unexpected}")
-        targets = dict(self._tensors_by_name())
+        targets = dict(self._state_items())
         for key, value in state_dict.items():
             if key not in targets:
                 continue
