@@ -204,13 +204,12 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copy values into this module's parameters and buffers (in place, so optimizers that
         hold the parameters keep working). Raises on missing, unexpected or mis-shaped entries."""
-        own = self.state_dict()
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        targets = dict(self._state_items())
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
             raise ValueError(f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
                              f"unexpected keys {unexpected}")
-        targets = dict(self._state_items())
         for key, value in state_dict.items():
             if key not in targets:
                 continue
@@ -222,20 +221,13 @@ class Module:
             target.data[...] = backend.to_backend(arr, target.backend).astype(target.dtype, copy=False)
         return self
 
-    def _tensors_by_name(self):
-        for mod_name, module in self.named_modules():
-            for store in (module._parameters, module._buffers):
-                for name, t in store.items():
-                    if t is not None:
-                        yield (mod_name + "." if mod_name else "") + name, t
-
     # ---------------------------------------------------------------- moving
     def to(self, target):
         """Move every parameter and buffer to a backend (``"numpy"``/``"cupy"``) or a float dtype,
         in place; returns self."""
         is_backend = isinstance(target, str) and target.lower() in backend.BACKENDS
         dtype = None if is_backend else _as_dtype(target)
-        for _, t in self._tensors_by_name():
+        for t in [*self.parameters(), *self.buffers()]:      # each tensor once, even if shared
             if is_backend:
                 t.data = backend.to_backend(t.data, target)
                 if t.grad is not None:
