@@ -104,6 +104,43 @@ def test_adam_float32_stays_float32_and_close_to_float64():
     np.testing.assert_allclose(got.numpy(), adam_by_hand(3, 0.01, 0.5, 0.999), rtol=1e-5)
 
 
+def test_adam_parameters_of_several_sizes_and_dtypes_step_as_if_alone():
+    # the optimizer shares one scratch array between its parameters: sizes that grow and
+    # shrink, and two dtypes, must not leak into each other's update
+    rng = np.random.default_rng(3)
+    shapes_dtypes = [((4, 5), np.float64), ((3,), np.float64), ((6, 7), np.float64), ((2, 2), np.float32)]
+    inits = [rng.standard_normal(s).astype(d) for s, d in shapes_dtypes]
+    grads = [[rng.standard_normal(s).astype(d) for s, d in shapes_dtypes] for _ in range(3)]
+
+    def train(indices):
+        ps = [minigan.tensor(inits[i].copy(), requires_grad=True) for i in indices]
+        opt = Adam(ps, lr=0.01, betas=(0.5, 0.999))
+        for step_grads in grads:
+            for p, i in zip(ps, indices):
+                p.grad = minigan.tensor(step_grads[i])
+            opt.step()
+        return [p.numpy() for p in ps]
+
+    together = train(range(len(inits)))
+    for i, got in enumerate(together):
+        np.testing.assert_array_equal(got, train([i])[0])
+
+
+def test_adam_step_allocates_no_parameter_sized_temporaries():
+    import tracemalloc
+    p = minigan.tensor(np.ones(100_000, dtype=np.float32), requires_grad=True)
+    p.grad = minigan.tensor(np.full(100_000, 0.5, dtype=np.float32))
+    opt = Adam([p], lr=0.01)
+    opt.step()                    # the first step allocates the moments and the scratch array
+    tracemalloc.start()
+    try:
+        opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < p.numpy().nbytes // 4, f"a step allocated {peak} bytes at its peak"
+
+
 # ----------------------------------------------------------------------------- checkpoints
 @pytest.mark.parametrize("factory", [
     lambda ps: Adam(ps, lr=0.05, betas=(0.5, 0.999)),
