@@ -13,7 +13,9 @@ A step is what one MNIST minibatch costs: a discriminator update on a real and a
   * the FLOPs of the step (counted layer by layer below), the achieved GFLOP/s, and the
     machine's own float32 matrix-multiply rate measured in the same run;
   * the peak resident memory of a process that does only that training (each measurement
-    runs in a fresh subprocess, so the numbers do not mix);
+    runs in a fresh subprocess, so the numbers do not mix), and its minor page faults per
+    step (first writes to freshly allocated memory, a cost that grows with every large
+    temporary; GLIBC_TUNABLES, which changes it, is recorded when set);
   * the DCGAN's per-layer forward and backward times in minigan.
 
     python benchmarks/gan_step.py                       # everything available here
@@ -68,6 +70,13 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _minor_faults():
+    """Minor page faults of this process so far: each is a first write to a fresh 4 KiB page,
+    which is what a step pays for every large array it allocates anew (benchmarks/NOTES.md)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def worker_minigan(model, backend, batch, steps, warmup, layers):
     sys.path.insert(0, str(REPO))
     import numpy as np
@@ -89,13 +98,16 @@ def worker_minigan(model, backend, batch, steps, warmup, layers):
         np.tanh(rng.standard_normal(shape)).astype(np.float32), backend)) for _ in range(4)]
     times = []
     for i in range(warmup + steps):
+        if i == warmup:
+            faults = _minor_faults()
         sync()
         t0 = time.perf_counter()
         gan.train_step(batches[i % 4])
         sync()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
-    result = {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb()}
+    result = {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(),
+              "faults_per_step": (_minor_faults() - faults) / steps}
     if layers and model == "dcgan":
         result["layers"] = _layer_times(minigan, G, D, batch, sync, backend)
     return result
@@ -174,13 +186,16 @@ def worker_torch(model, device, batch, steps, warmup, threads):
 
     times = []
     for i in range(warmup + steps):
+        if i == warmup:
+            faults = _minor_faults()
         sync()
         t0 = time.perf_counter()
         step(batches[i % 4])
         sync()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
-    return {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(), "torch": torch.__version__}
+    return {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(),
+            "faults_per_step": (_minor_faults() - faults) / steps, "torch": torch.__version__}
 
 
 def _openblas_core():
@@ -283,6 +298,8 @@ def main():
     results["matmul_gflops"] = mm.get("gflops")
     results["machine"]["openblas_core"] = mm.get("openblas_core")
     results["machine"]["openblas_coretype_env"] = _CORETYPE or os.environ.get("OPENBLAS_CORETYPE")
+    # the C allocator's settings change the page faults, and so the times, of both engines
+    results["machine"]["glibc_tunables_env"] = os.environ.get("GLIBC_TUNABLES")
     try:
         results["machine"]["load_avg"] = os.getloadavg()
     except OSError:
@@ -332,7 +349,10 @@ def _print_table(results):
         print(f"OpenBLAS kernels: {m.get('openblas_core')}"
               + (f" (OPENBLAS_CORETYPE={m['openblas_coretype_env']})" if m.get("openblas_coretype_env") else "")
               + (f"; load average at start {load[0]:.2f}" if load else ""))
-    print(f"{'model':6} {'engine':16} {'s/step':>9} {'GFLOP/s':>8} {'% matmul':>9} {'peak MB':>8} {'vs torch':>9}")
+    if m.get("glibc_tunables_env"):
+        print(f"GLIBC_TUNABLES={m['glibc_tunables_env']}")
+    print(f"{'model':6} {'engine':16} {'s/step':>9} {'GFLOP/s':>8} {'% matmul':>9} {'peak MB':>8} "
+          f"{'faults':>7} {'vs torch':>9}")
     for model, e in results["models"].items():
         ref = {"numpy": e.get("torch_cpu", {}).get("step_s"), "cupy": e.get("torch_cuda", {}).get("step_s")}
         for key in ("minigan_numpy", "torch_cpu", "minigan_cupy", "torch_cuda"):
@@ -346,7 +366,10 @@ def _print_table(results):
             pct = f"{100 * rate / mm:.0f}%" if key.endswith(("numpy", "cpu")) and mm else ""
             base = ref.get(key.split("_")[1]) if key.startswith("minigan") else None
             ratio = f"{r['step_s'] / base:.2f}" if base else ""
-            print(f"{model:6} {key:16} {r['step_s']:9.4f} {rate:8.1f} {pct:>9} {r['peak_rss_mb']:8.0f} {ratio:>9}")
+            faults = r.get("faults_per_step")
+            faults = f"{faults:7.0f}" if faults is not None else f"{'':7}"
+            print(f"{model:6} {key:16} {r['step_s']:9.4f} {rate:8.1f} {pct:>9} {r['peak_rss_mb']:8.0f} "
+                  f"{faults} {ratio:>9}")
         floor = f"; its products alone take {e['flops'] / mm / 1e9:.4f} s at the matmul rate" if mm else ""
         print(f"{'':6} (one step = {e['flops'] / 1e9:.2f} GFLOP{floor}; median of {e['steps']} steps, "
               f"then of {e.get('rounds', 1)} rounds)")
