@@ -77,6 +77,23 @@ def _minor_faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
+def _time_steps(step, batches, steps, warmup, sync):
+    """Median seconds of ``step(batch)`` over ``steps`` steps after ``warmup``, the process's
+    peak memory, and its page faults per timed step. ``sync`` waits for the device (a GPU)."""
+    times = []
+    for i in range(warmup + steps):
+        if i == warmup:
+            faults = _minor_faults()
+        sync()
+        t0 = time.perf_counter()
+        step(batches[i % len(batches)])
+        sync()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(),
+            "faults_per_step": (_minor_faults() - faults) / steps}
+
+
 def worker_minigan(model, backend, batch, steps, warmup, layers):
     sys.path.insert(0, str(REPO))
     import numpy as np
@@ -96,18 +113,7 @@ def worker_minigan(model, backend, batch, steps, warmup, layers):
     rng = np.random.default_rng(0)
     batches = [minigan.Tensor(minigan.backend.to_backend(
         np.tanh(rng.standard_normal(shape)).astype(np.float32), backend)) for _ in range(4)]
-    times = []
-    for i in range(warmup + steps):
-        if i == warmup:
-            faults = _minor_faults()
-        sync()
-        t0 = time.perf_counter()
-        gan.train_step(batches[i % 4])
-        sync()
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
-    result = {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(),
-              "faults_per_step": (_minor_faults() - faults) / steps}
+    result = _time_steps(gan.train_step, batches, steps, warmup, sync)
     if layers and model == "dcgan":
         result["layers"] = _layer_times(minigan, G, D, batch, sync, backend)
     return result
@@ -184,18 +190,7 @@ def worker_torch(model, device, batch, steps, warmup, threads):
         D.requires_grad_(True)
         opt_G.step()
 
-    times = []
-    for i in range(warmup + steps):
-        if i == warmup:
-            faults = _minor_faults()
-        sync()
-        t0 = time.perf_counter()
-        step(batches[i % 4])
-        sync()
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
-    return {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(),
-            "faults_per_step": (_minor_faults() - faults) / steps, "torch": torch.__version__}
+    return {**_time_steps(step, batches, steps, warmup, sync), "torch": torch.__version__}
 
 
 def _openblas_core():
