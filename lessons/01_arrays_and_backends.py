@@ -2,7 +2,7 @@
 
 What you learn here:
   * a minigan Tensor is a NumPy array (on the CPU) or a CuPy array (on an NVIDIA GPU) plus the
-    bookkeeping autograd needs; ``.data`` is that array, ``.numpy()`` always gives NumPy;
+    bookkeeping autograd needs; ``.array`` is that array, ``.numpy()`` always gives NumPy;
   * the idiom that lets one function run on both: ``xp = minigan.backend.get_array_module(x)``;
   * how to move a tensor between backends with ``.to("cupy")`` / ``.to("numpy")``;
   * why minigan uses float32 by default, and what float64 buys (precision) and costs (memory,
@@ -39,7 +39,7 @@ args = setup(__file__, "Tensors on NumPy and CuPy, one code for both backends, f
 t = minigan.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
 print("t =", t)
 print(f"t.backend = {t.backend!r}, t.dtype = {t.dtype}, t.shape = {t.shape}")
-print(f"type of t.data: {type(t.data).__module__}.{type(t.data).__name__}")
+print(f"type of t.array: {type(t.array).__module__}.{type(t.array).__name__}")
 check(t.backend == args.backend, f"new tensors live on the active backend ({args.backend})")
 check(t.dtype == minigan.float32, "Python floats become float32, minigan's default dtype")
 check(isinstance(t.numpy(), numpy.ndarray), ".numpy() always returns a NumPy array (copied from the GPU if needed)")
@@ -64,7 +64,7 @@ def softplus(x):
 
 
 x = minigan.tensor([-30.0, -1.0, 0.0, 1.0, 30.0])
-y = softplus(x.data)                            # raw arrays in, raw array out
+y = softplus(x.array)                            # raw arrays in, raw array out
 print("softplus", x.numpy(), "=", backend.to_numpy(y))
 check(backend.backend_of(y) == x.backend, "the xp idiom keeps the result on the input's backend")
 check(abs(float(backend.to_numpy(y)[2]) - numpy.log(2)) < 1e-6, "softplus(0) = log 2")
@@ -117,7 +117,7 @@ rng = numpy.random.default_rng(args.seed)
 a64 = minigan.tensor(rng.standard_normal((n, n))).to(args.backend)       # float64
 b64 = minigan.tensor(rng.standard_normal((n, n))).to(args.backend)
 a32, b32 = a64.float(), b64.float()
-check(a32.data.nbytes * 2 == a64.data.nbytes, "a float32 matrix takes half the memory of a float64 one")
+check(a32.array.nbytes * 2 == a64.array.nbytes, "a float32 matrix takes half the memory of a float64 one")
 exact = (a64 @ b64).numpy()
 rel_err32 = numpy.abs((a32 @ b32).numpy() - exact).max() / numpy.abs(exact).max()
 print(f"{n}x{n} matmul, float32 against float64: largest error {rel_err32:.2e} (relative to the largest entry)")
@@ -133,7 +133,7 @@ check(1e-9 < rel_err32 < 1e-4, "a float32 matrix product agrees with float64 to 
 
 
 def sync(t):
-    xp = backend.get_array_module(t.data)
+    xp = backend.get_array_module(t.array)
     if xp is not numpy:
         xp.cuda.Device().synchronize()
 

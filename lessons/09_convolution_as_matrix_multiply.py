@@ -94,7 +94,7 @@ def conv2d_loops(x, w, bias=None, stride=1, padding=0, dilation=1):
 # %%
 tiny = on_backend(numpy.arange(1, 17, dtype=numpy.float64).reshape(1, 1, 4, 4))
 kernel = on_backend(numpy.array([[[[1.0, 0.0], [0.0, -1.0]]]]))      # (O=1, C=1, 2, 2)
-cols = backend.to_numpy(im2col(tiny.data, (2, 2), (1, 1), (0, 0), (1, 1), (3, 3)))
+cols = backend.to_numpy(im2col(tiny.array, (2, 2), (1, 1), (0, 0), (1, 1), (3, 3)))
 print("the image:")
 print(tiny.numpy()[0, 0].astype(int))
 print("\nits im2col matrix (one row per output position, one column per kernel tap):")
@@ -150,9 +150,9 @@ for st in settings:
     fast = F.conv2d(x, w, b, **st).numpy()
     out_size = loops.shape[2:]
     s, p, d = st["stride"], st["padding"], st["dilation"]
-    patch = im2col(x.data, (3, 3), (s, s), (p, p), (d, d), out_size)                # (N*Ho*Wo, 27)
-    w2 = w.data.transpose(0, 2, 3, 1).reshape(4, -1)                                  # (O, 27)
-    by_hand = backend.to_numpy(patch @ w2.T + b.data).reshape(2, *out_size, 4).transpose(0, 3, 1, 2)
+    patch = im2col(x.array, (3, 3), (s, s), (p, p), (d, d), out_size)                # (N*Ho*Wo, 27)
+    w2 = w.array.transpose(0, 2, 3, 1).reshape(4, -1)                                  # (O, 27)
+    by_hand = backend.to_numpy(patch @ w2.T + b.array).reshape(2, *out_size, 4).transpose(0, 3, 1, 2)
     err_conv = float(numpy.abs(fast - loops).max())
     err_hand = float(numpy.abs(by_hand - loops).max())
     print(f"  {st}: output {loops.shape}, patch matrix {tuple(patch.shape)}; "

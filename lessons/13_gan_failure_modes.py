@@ -365,8 +365,8 @@ def dirac_gan(lr, steps, theta0=1.0, psi0=0.0):
         loss_d.backward()
         loss_g.backward()
         with minigan.no_grad():           # both players step from the same point
-            psi.data -= lr * psi.grad.data
-            theta.data -= lr * theta.grad.data
+            psi.array -= lr * psi.grad.array
+            theta.array -= lr * theta.grad.array
         path.append((theta.item(), psi.item()))
     return numpy.array(path)
 

@@ -40,7 +40,7 @@ class Function:
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = autograd.is_grad_enabled() and any(needs)
         ctx = autograd.Context(needs if record else (False,) * len(args))
-        out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        out = cls.forward(ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs)
         if tensors and out.dtype != tensors[0].dtype and not getattr(cls, "changes_dtype", False):
             raise RuntimeError(f"{cls.__name__}.forward returned {out.dtype} for {tensors[0].dtype} "
                                "inputs: an op must not change the dtype")
@@ -57,13 +57,13 @@ def check_inputs(op, tensors):
         return
     first = tensors[0]
     for t in tensors:
-        if t.data.dtype.kind != "f":
-            raise TypeError(f"{op} needs floating-point tensors, got {t.data.dtype}; convert "
+        if t.array.dtype.kind != "f":
+            raise TypeError(f"{op} needs floating-point tensors, got {t.array.dtype}; convert "
                             "with .float() (float32) or .double() (float64)")
     for t in tensors[1:]:
-        if t.data.dtype != first.data.dtype:
-            raise TypeError(f"{op} got tensors of dtypes {first.data.dtype} and {t.data.dtype}: "
+        if t.array.dtype != first.array.dtype:
+            raise TypeError(f"{op} got tensors of dtypes {first.array.dtype} and {t.array.dtype}: "
                             "minigan never upcasts silently; convert one with .float() or .double()")
-        if backend.backend_of(t.data) != backend.backend_of(first.data):
-            raise TypeError(f"{op} got one tensor on {backend.backend_of(first.data)} and one on "
-                            f"{backend.backend_of(t.data)}: move them to one backend with .to(...)")
+        if backend.backend_of(t.array) != backend.backend_of(first.array):
+            raise TypeError(f"{op} got one tensor on {backend.backend_of(first.array)} and one on "
+                            f"{backend.backend_of(t.array)}: move them to one backend with .to(...)")

@@ -53,7 +53,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     weights = [backend.to_backend(rng.standard_normal(o.shape), o.backend).astype(o.dtype) for o in outs]
 
     def scalar(outs):
-        return sum(float((o.data * w).sum()) for o, w in zip(outs, weights))
+        return sum(float((o.array * w).sum()) for o, w in zip(outs, weights))
 
     # analytic: one backward pass of sum(out * w)
     total = None
@@ -71,7 +71,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         for t in leaves:
             t.grad = None
         total.backward()
-        analytics = {i: backend.to_numpy(inputs[i].grad.data) if inputs[i].grad is not None
+        analytics = {i: backend.to_numpy(inputs[i].grad.array) if inputs[i].grad is not None
                      else numpy.zeros(inputs[i].shape) for i in checked}
     finally:
         for t, g in saved:
@@ -81,9 +81,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         x = inputs[i]
         analytic = analytics[i]
         numeric = numpy.zeros(x.shape)
-        if not x.data.flags.c_contiguous:
-            x.data = backend.get_array_module(x.data).ascontiguousarray(x.data)
-        flat = x.data.reshape(-1)    # a view: perturbing it perturbs x
+        if not x.array.flags.c_contiguous:
+            x.array = backend.get_array_module(x.array).ascontiguousarray(x.array)
+        flat = x.array.reshape(-1)    # a view: perturbing it perturbs x
         with no_grad():
             for k in range(flat.size):
                 old = float(flat[k])

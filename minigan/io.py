@@ -44,7 +44,7 @@ def atomic_write(path, mode="wb"):
 def _to_host(obj):
     """Tensors and CuPy arrays become NumPy arrays; containers are walked."""
     if isinstance(obj, Tensor):
-        return backend.to_numpy(obj.data)
+        return backend.to_numpy(obj.array)
     if backend.backend_of(obj) == "cupy" and hasattr(obj, "shape"):
         return backend.to_numpy(obj)
     if isinstance(obj, dict):

@@ -287,7 +287,7 @@ def trace(model, input_shape):
 
     seq = _find_sequential(model)
     params = list(model.parameters())
-    xp = get_array_module(params[0].data) if params else None
+    xp = get_array_module(params[0].array) if params else None
     dtype = params[0].dtype if params else get_default_dtype()
     if xp is None:
         from .backend import active_module

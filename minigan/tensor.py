@@ -1,7 +1,7 @@
 """The Tensor: an array (NumPy or CuPy) plus what autograd needs to differentiate through it.
 
 A Tensor holds
-  ``data``          the array itself (``numpy.ndarray`` or ``cupy.ndarray``),
+  ``array``         the array itself (``numpy.ndarray`` or ``cupy.ndarray``),
   ``requires_grad`` whether gradients should flow to it,
   ``grad``          after ``backward()``, a Tensor of the same shape with d(loss)/d(this),
   ``grad_fn``       the :class:`~minigan.autograd.Node` of the op that made it (None for leaves).
@@ -49,7 +49,7 @@ def is_array(x):
 def _to_array(data, dtype=None):
     """An array for ``data`` on its own backend (arrays) or the active one (Python data)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if is_array(data):
         arr = data
     else:
@@ -70,12 +70,22 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
+        self.array = _to_array(data, dtype)
         self.grad = None
         self.grad_fn = None
         self._retains_grad = False
         self._requires_grad = False
         self.requires_grad = requires_grad
+
+    @property
+    def data(self):
+        """The raw array, for now (PyTorch's detached-tensor meaning is coming; engine code
+        uses ``.array``)."""
+        return self.array
+
+    @data.setter
+    def data(self, value):
+        self.array = value
 
     @classmethod
     def _make(cls, array, requires_grad=False):
@@ -83,7 +93,7 @@ class Tensor:
         if isinstance(array, numpy.generic):    # NumPy reductions return scalars, not arrays
             array = numpy.asarray(array)
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t.grad_fn, t._retains_grad, t._requires_grad = array, None, None, False, requires_grad
+        t.array, t.grad, t.grad_fn, t._retains_grad, t._requires_grad = array, None, None, False, requires_grad
         return t
 
     # ---------------------------------------------------------------- autograd state
@@ -93,9 +103,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        if value and self.data.dtype.kind != "f":
+        if value and self.array.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad; this one is "
-                            f"{self.data.dtype}. Convert it first with .float() or .double()")
+                            f"{self.array.dtype}. Convert it first with .float() or .double()")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, value=True):
@@ -116,9 +126,9 @@ class Tensor:
             # A copy: backward may hand the same array to several inputs, and .grad must be
             # this tensor's own (an optimizer or a student may change it in place).
             xp = backend.get_array_module(g)
-            self.grad = Tensor._make(xp.array(g, dtype=self.data.dtype, copy=True))
+            self.grad = Tensor._make(xp.array(g, dtype=self.array.dtype, copy=True))
         else:
-            self.grad.data += g
+            self.grad.array += g
 
     def backward(self, gradient=None, retain_graph=False, create_graph=False):
         """Fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf).
@@ -130,15 +140,15 @@ class Tensor:
             raise RuntimeError("backward() on a tensor that does not require grad: none of the "
                                "tensors it was computed from has requires_grad=True (or it was "
                                "computed inside no_grad())")
-        xp = backend.get_array_module(self.data)
+        xp = backend.get_array_module(self.array)
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise ValueError(f"backward() without a gradient needs a scalar (one element), but "
                                  f"this tensor has shape {self.shape}; reduce it first (e.g. "
                                  ".sum() or .mean()) or pass gradient= of the same shape")
-            grad = xp.ones_like(self.data)
+            grad = xp.ones_like(self.array)
         else:
-            grad = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
+            grad = gradient.array if isinstance(gradient, Tensor) else xp.asarray(gradient, dtype=self.dtype)
             if tuple(grad.shape) != self.shape:
                 raise ValueError(f"backward(gradient=...): expected a gradient of shape {self.shape}, "
                                  f"got {tuple(grad.shape)}")
@@ -148,29 +158,29 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph (no copy)."""
-        return Tensor._make(self.data)
+        return Tensor._make(self.array)
 
     # ---------------------------------------------------------------- array facts
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return tuple(self.array.shape)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def __len__(self):
         if self.ndim == 0:
@@ -180,16 +190,16 @@ class Tensor:
     @property
     def backend(self):
         """``"numpy"`` or ``"cupy"``: where the data lives."""
-        return backend.backend_of(self.data)
+        return backend.backend_of(self.array)
 
     def numpy(self):
         """The values as a NumPy array (copied from the GPU when needed; shared on NumPy)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self):
         return self.numpy().tolist()
@@ -198,10 +208,10 @@ class Tensor:
         """Move to a backend (``"numpy"``/``"cupy"``) or convert to a dtype; a new leaf tensor
         that keeps ``requires_grad``."""
         if isinstance(target, str) and target.lower() in backend.BACKENDS:
-            arr = backend.to_backend(self.data, target)
+            arr = backend.to_backend(self.array, target)
         else:
-            arr = self.data.astype(_as_dtype(target))
-        if arr is self.data:
+            arr = self.array.astype(_as_dtype(target))
+        if arr is self.array:
             return self
         return Tensor(arr, requires_grad=self.requires_grad)
 
@@ -221,7 +231,7 @@ class Tensor:
         if self.dtype == dtype:
             return self
         if self.dtype.kind != "f":      # e.g. integer labels: nothing to differentiate
-            return Tensor._make(self.data.astype(dtype))
+            return Tensor._make(self.array.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
     def __repr__(self):
@@ -238,10 +248,10 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous: "
                              "use .any() or .all()")
-        return bool(self.data)
+        return bool(self.array)
 
     __hash__ = object.__hash__
 
@@ -251,7 +261,7 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if isinstance(other, (bool, int, float)):
-            xp = backend.get_array_module(self.data)
+            xp = backend.get_array_module(self.array)
             return Tensor._make(xp.asarray(other, dtype=self.dtype))
         if is_array(other) or isinstance(other, numpy.generic):
             return Tensor._make(other if is_array(other) else numpy.asarray(other))
@@ -305,8 +315,8 @@ class Tensor:
 
     # comparisons give boolean tensors and are not differentiable
     def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(op(self.data, other))
+        other = other.array if isinstance(other, Tensor) else other
+        return Tensor._make(op(self.array, other))
 
     def __lt__(self, other):
         return self._compare(other, lambda a, b: a < b)
@@ -327,10 +337,10 @@ class Tensor:
         return self._compare(other, lambda a, b: a != b)
 
     def any(self):
-        return bool(self.data.any())
+        return bool(self.array.any())
 
     def all(self):
-        return bool(self.data.all())
+        return bool(self.array.all())
 
     # ---------------------------------------------------------------- reductions
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -373,11 +383,11 @@ class Tensor:
 
     def __getitem__(self, index):
         if isinstance(index, Tensor):
-            index = index.data
+            index = index.array
         elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+            index = tuple(i.array if isinstance(i, Tensor) else i for i in index)
         if not (self.requires_grad and autograd.is_grad_enabled()):
-            return Tensor._make(self.data[index])   # integer tensors can be indexed too
+            return Tensor._make(self.array[index])   # integer tensors can be indexed too
         return ops.GetItem.apply(self, index=index)
 
     # ---------------------------------------------------------------- elementwise math
@@ -437,7 +447,7 @@ def tensor(data, dtype=None, requires_grad=False):
     ``Tensor(array)`` constructor, by contrast, wraps an array where it already is.)
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     arr = _to_array(data, dtype)
     moved = backend.to_backend(arr, backend.get_backend())
     if moved is not arr:
@@ -476,11 +486,11 @@ def rand(*shape, dtype=None, requires_grad=False):
 
 
 def zeros_like(t, dtype=None):
-    return Tensor(backend.get_array_module(t.data).zeros_like(t.data, dtype=dtype))
+    return Tensor(backend.get_array_module(t.array).zeros_like(t.array, dtype=dtype))
 
 
 def ones_like(t, dtype=None):
-    return Tensor(backend.get_array_module(t.data).ones_like(t.data, dtype=dtype))
+    return Tensor(backend.get_array_module(t.array).ones_like(t.array, dtype=dtype))
 
 
 def cat(tensors, axis=0, *, dim=None):

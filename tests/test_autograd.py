@@ -162,7 +162,7 @@ def test_detach_cuts_the_graph_and_shares_data():
     y = x * 3
     d = y.detach()
     assert d.requires_grad is False and d.grad_fn is None
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.array, y.array)
     (d * x).sum().backward()             # d is a constant: d/dx (d * x) = d
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 6.0])
 
@@ -182,13 +182,13 @@ def test_retain_grad_on_intermediate():
 def test_leaf_grads_are_not_aliased():
     a, b = leaf(np.array([1.0, 2.0])), leaf(np.array([3.0, 4.0]))
     (a + b).sum().backward()
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.data += 10.0
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+    a.grad.array += 10.0
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
     c = leaf(np.array([1.0, 2.0]))
     g = np.array([5.0, 6.0])
     (c * 1.0).backward(g)
-    c.grad.data[0] = 0.0                # .grad is not the caller's gradient array either
+    c.grad.array[0] = 0.0                # .grad is not the caller's gradient array either
     np.testing.assert_array_equal(g, [5.0, 6.0])
 
 

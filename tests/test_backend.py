@@ -28,7 +28,7 @@ def test_get_array_module_returns_numpy_for_numpy_arrays():
 def test_default_backend_is_numpy_and_tensors_live_there():
     assert minigan.get_backend() == "numpy"
     x = minigan.randn(3)
-    assert x.backend == "numpy" and isinstance(x.data, np.ndarray)
+    assert x.backend == "numpy" and isinstance(x.array, np.ndarray)
     assert x.to("numpy") is x and x.cpu() is x
 
 

@@ -54,7 +54,7 @@ def test_to_cupy_and_back_round_trips():
     assert g.backend == "cupy" and g.dtype == np.float32 and g.requires_grad
     assert "backend='cupy'" in repr(g)
     back = g.to("numpy")
-    assert back.backend == "numpy" and isinstance(back.data, np.ndarray)
+    assert back.backend == "numpy" and isinstance(back.array, np.ndarray)
     np.testing.assert_array_equal(back.numpy(), x.numpy())
     assert g.to("cupy") is g and g.cupy() is g
     np.testing.assert_array_equal(x.cupy().cpu().numpy(), x.numpy())

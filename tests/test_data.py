@@ -316,7 +316,7 @@ def test_loader_batches_and_last_partial():
 def test_loader_batches_do_not_alias_the_dataset():
     images, labels = _toy_dataset(4)
     x, _ = next(iter(DataLoader((images, labels), batch_size=2, shuffle=False)))
-    x.data[...] = -5
+    x.array[...] = -5
     assert images.min() == 0
 
 

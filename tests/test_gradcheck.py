@@ -148,7 +148,7 @@ def test_works_on_non_contiguous_input_data():
     # a transposed view: perturbing a reshaped copy instead of the data would see no change
     a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).T
     x = minigan.Tensor(a, requires_grad=True)
-    assert not x.data.flags.c_contiguous
+    assert not x.array.flags.c_contiguous
     assert minigan.gradcheck(lambda t: (t * t * t).sum(axis=1), [x])
     np.testing.assert_array_equal(x.numpy(), a)
     with pytest.raises(minigan.GradcheckError):

@@ -89,9 +89,9 @@ def test_output_shapes_and_ranges():
                         (DCGAN_Generator(), DCGAN_Discriminator(), (3, 1, 28, 28))]:
         x = G(z)
         assert x.shape == shape and x.dtype == minigan.float32
-        assert float(abs(x.data).max()) <= 1.0           # Tanh
+        assert float(abs(x.array).max()) <= 1.0           # Tanh
         p = D(x)
-        assert p.shape == (3, 1) and ((p.data > 0) & (p.data < 1)).all()
+        assert p.shape == (3, 1) and ((p.array > 0) & (p.array < 1)).all()
     # the MLP discriminator flattens image-shaped input itself, as the DCGAN pipeline feeds it
     assert Discriminator()(minigan.randn(2, 1, 28, 28)).shape == (2, 1)
 

@@ -100,15 +100,15 @@ def test_state_dict_round_trip_into_a_fresh_model():
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb
         np.testing.assert_array_equal(va.numpy(), vb.numpy())
-        assert not np.shares_memory(va.data, vb.data)                 # copied, not shared
-    a.G[0].weight.data[...] = 0.0
+        assert not np.shares_memory(va.array, vb.array)                 # copied, not shared
+    a.G[0].weight.array[...] = 0.0
     assert b.G[0].weight.numpy().any()
 
 
 def test_state_dict_shares_data_with_the_model():
     model = nn.Linear(2, 2)
     sd = model.state_dict()
-    assert np.shares_memory(sd["weight"].data, model.weight.data)
+    assert np.shares_memory(sd["weight"].array, model.weight.array)
     assert sd["weight"].requires_grad is False
 
 

@@ -136,7 +136,7 @@ def test_tensor_copies_its_input():
     b[1] = -1.0
     assert t2.numpy()[1] == 2.0
     t3 = minigan.tensor(t2)
-    t2.data[0] = 50.0
+    t2.array[0] = 50.0
     assert t3.numpy()[0] == 1.0
     lst = [1.0, 2.0]
     t4 = minigan.tensor(lst)

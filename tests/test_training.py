@@ -81,9 +81,9 @@ def test_a_training_step_keeps_every_array_in_the_chosen_dtype(model, dtype):
         minigan.set_default_dtype(previous)
     arrays = {f"step {k}": v for k, v in out.items()}
     for net in (G, D):
-        arrays.update({name: p.data for name, p in net.named_parameters()})
-        arrays.update({f"{name}.grad": p.grad.data for name, p in net.named_parameters() if p.grad is not None})
-        arrays.update({name: b.data for name, b in net.named_buffers() if b.data.dtype.kind == "f"})
+        arrays.update({name: p.array for name, p in net.named_parameters()})
+        arrays.update({f"{name}.grad": p.grad.array for name, p in net.named_parameters() if p.grad is not None})
+        arrays.update({name: b.array for name, b in net.named_buffers() if b.array.dtype.kind == "f"})
     for opt in (gan.opt_G, gan.opt_D):
         for i, state in enumerate(opt.state.values()):
             arrays.update({f"adam {i} {k}": v for k, v in state.items() if hasattr(v, "dtype")})

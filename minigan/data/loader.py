@@ -13,7 +13,7 @@ from ..tensor import Tensor
 
 def _as_array(x, what):
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     if hasattr(x, "shape") and hasattr(x, "dtype"):     # numpy or cupy array
         return x
     try:

@@ -154,8 +154,8 @@ def _batch_norm(name, x, running_mean, running_var, weight, bias, training, mome
                          f"shape {x.shape} (the batch variance of a single value is undefined)")
     if eps <= 0:
         raise ValueError(f"{name}: eps must be > 0, got {eps}")
-    return BatchNorm.apply(x, weight, bias, running_mean=None if running_mean is None else running_mean.data,
-                           running_var=None if running_var is None else running_var.data,
+    return BatchNorm.apply(x, weight, bias, running_mean=None if running_mean is None else running_mean.array,
+                           running_var=None if running_var is None else running_var.array,
                            training=bool(training), momentum=float(momentum), eps=float(eps))
 
 

@@ -34,9 +34,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -54,7 +54,7 @@ class _BatchNorm(Module):
                              f"expected {self.num_features}")
         factor = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1         # in place: the buffer is shared with state_dict
+            self.num_batches_tracked.array += 1         # in place: the buffer is shared with state_dict
             if self.momentum is None:                  # cumulative moving average, as PyTorch
                 factor = 1.0 / int(self.num_batches_tracked.item())
         # batch statistics when training, or when there are no running ones to use

@@ -8,7 +8,7 @@ from ..autograd import no_grad
 
 def _fill(tensor, values):
     with no_grad():
-        tensor.data[...] = values
+        tensor.array[...] = values
     return tensor
 
 

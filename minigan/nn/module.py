@@ -15,7 +15,7 @@ class Parameter(Tensor):
     """A tensor that is a learnable weight of a Module (requires grad by default)."""
 
     def __init__(self, data, requires_grad=True):
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -214,11 +214,11 @@ class Module:
             if key not in targets:
                 continue
             target = targets[key]
-            arr = value.data if isinstance(value, Tensor) else value
+            arr = value.array if isinstance(value, Tensor) else value
             if tuple(arr.shape) != target.shape:
                 raise ValueError(f"load_state_dict for {type(self).__name__}: {key} has shape "
                                  f"{tuple(arr.shape)} in the state dict but {target.shape} in the model")
-            target.data[...] = backend.to_backend(arr, target.backend).astype(target.dtype, copy=False)
+            target.array[...] = backend.to_backend(arr, target.backend).astype(target.dtype, copy=False)
         return self
 
     # ---------------------------------------------------------------- moving
@@ -229,11 +229,11 @@ class Module:
         dtype = None if is_backend else _as_dtype(target)
         for t in [*self.parameters(), *self.buffers()]:      # each tensor once, even if shared
             if is_backend:
-                t.data = backend.to_backend(t.data, target)
+                t.array = backend.to_backend(t.array, target)
                 if t.grad is not None:
-                    t.grad.data = backend.to_backend(t.grad.data, target)
+                    t.grad.array = backend.to_backend(t.grad.array, target)
             elif t.dtype.kind == "f":      # counters such as num_batches_tracked stay integers
-                t.data = t.data.astype(dtype)
+                t.array = t.array.astype(dtype)
                 t.grad = None
         return self
 

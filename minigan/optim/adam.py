@@ -35,23 +35,23 @@ class Adam(Optimizer):
         """A scratch view shaped like ``p``, reused by every parameter of that backend and dtype."""
         key = (xp.__name__, p.dtype.str)
         flat = self._scratch.get(key)
-        if flat is None or flat.size < p.data.size:
-            flat = self._scratch[key] = xp.empty(p.data.size, dtype=p.dtype)
-        return flat[:p.data.size].reshape(p.shape)
+        if flat is None or flat.size < p.array.size:
+            flat = self._scratch[key] = xp.empty(p.array.size, dtype=p.dtype)
+        return flat[:p.array.size].reshape(p.shape)
 
     @no_grad()
     def step(self):
         for group, p in self._params():
             if p.grad is None:
                 continue
-            xp = get_array_module(p.data)
-            g = p.grad.data
+            xp = get_array_module(p.array)
+            g = p.grad.array
             if group["weight_decay"]:
-                g = g + group["weight_decay"] * p.data
+                g = g + group["weight_decay"] * p.array
             state = self.state.get(id(p))
             if state is None:
-                state = self.state[id(p)] = {"step": 0, "exp_avg": xp.zeros_like(p.data),
-                                             "exp_avg_sq": xp.zeros_like(p.data)}
+                state = self.state[id(p)] = {"step": 0, "exp_avg": xp.zeros_like(p.array),
+                                             "exp_avg_sq": xp.zeros_like(p.array)}
             beta1, beta2 = group["betas"]
             state["step"] += 1
             t = state["step"]
@@ -72,4 +72,4 @@ class Adam(Optimizer):
             s += dt(group["eps"])
             xp.divide(m, s, out=s)
             s *= dt(group["lr"] / (1 - beta1 ** t))
-            p.data -= s
+            p.array -= s

@@ -18,9 +18,9 @@ class SGD(Optimizer):
         for group, p in self._params():
             if p.grad is None:
                 continue
-            g = p.grad.data
+            g = p.grad.array
             if group["weight_decay"]:
-                g = g + group["weight_decay"] * p.data
+                g = g + group["weight_decay"] * p.array
             if group["momentum"]:
                 state = self.state.setdefault(id(p), {})
                 if "momentum_buffer" not in state:
@@ -30,4 +30,4 @@ class SGD(Optimizer):
                     buf *= group["momentum"]
                     buf += g
                 g = state["momentum_buffer"]
-            p.data -= p.dtype.type(group["lr"]) * g
+            p.array -= p.dtype.type(group["lr"]) * g

@@ -14,7 +14,7 @@ from ..tensor import Tensor  # noqa: E402
 
 def image_grid(images, nrow=8, padding=2, pad_value=1.0):
     """Tile images (N, C, H, W) or flat (N, H*W) in [-1, 1] into one (rows, cols) array in [0, 1]."""
-    arr = backend.to_numpy(images.data if isinstance(images, Tensor) else images)
+    arr = backend.to_numpy(images.array if isinstance(images, Tensor) else images)
     if arr.ndim == 2:                       # flat MLP outputs: assume square single-channel images
         side = int(round(math.sqrt(arr.shape[1])))
         if side * side != arr.shape[1]:

@@ -107,9 +107,9 @@ class GAN:
         0-d arrays on the active backend (no device-to-host copy here)."""
         g_turn = self.d_steps + 1 >= self.k
         loss_D, d_x, d_g_z, fake = self.discriminator_step(real, keep_fake_graph=g_turn)
-        out = {"d_loss": loss_D.data, "d_x": d_x.data, "d_g_z": d_g_z.data}
+        out = {"d_loss": loss_D.array, "d_x": d_x.array, "d_g_z": d_g_z.array}
         if g_turn:
-            out["g_loss"] = self.generator_step(fake).data
+            out["g_loss"] = self.generator_step(fake).array
         return out
 
     def train_epoch(self, loader, epoch=None, progress=True, sync_every=None):
