@@ -19,12 +19,22 @@ when a gradient is wanted, records a graph node so that ``backward`` is called l
 ``backward`` returns one gradient per positional argument of ``forward`` (``None`` for an
 argument that is not a tensor or needs none). Keyword arguments are settings (an axis, a
 stride) and never get gradients.
+
+One backward, two uses. ``backward`` is written in operations that arrays and Tensors share
+(``g * b``, ``g @ w``, ``.sum(axis)``, ``.reshape``) and in other ops' :meth:`Function.run`,
+which runs ``forward`` on arrays when given arrays and records the op when given Tensors.
+An ordinary backward passes arrays (fast, no graph); ``create_graph=True`` passes Tensors,
+so the gradient is itself differentiable (see :mod:`minigan.autograd`). An op that follows
+this rule, and saves only its inputs, its output and constants (masks, indices), sets
+``differentiable_backward = True``.
 """
 from . import autograd, backend
 from .tensor import Tensor
 
 
 class Function:
+    differentiable_backward = False   # True once backward is written in dual operations (see above)
+
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError
@@ -49,6 +59,19 @@ class Function:
             inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
             result.grad_fn = autograd.Node(cls, ctx, inputs)
         return result
+
+    @classmethod
+    def run(cls, *args, **kwargs):
+        """The op on whatever it is given: Tensors (recorded, as ``apply``) or raw arrays
+        (just ``forward``, nothing recorded). Backward formulas call other ops this way."""
+        if any(isinstance(a, Tensor) for a in args):
+            return cls.apply(*args, **kwargs)
+        return cls.forward(autograd.Context((False,) * len(args)), *args, **kwargs)
+
+
+def is_tensor(x):
+    """True for a minigan Tensor (as opposed to a raw array or a number)."""
+    return isinstance(x, Tensor)
 
 
 def check_inputs(op, tensors):

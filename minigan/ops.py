@@ -3,9 +3,21 @@
 Notation: ``g`` is d(loss)/d(out), the gradient flowing in from above; each backward
 returns d(loss)/d(input) for every input. Binary ops broadcast like NumPy, so their
 backward sums the gradient back down to each input's shape (:func:`unbroadcast`).
+
+Every backward here is written in operations that arrays and Tensors share, or in other
+ops' ``run``: the same lines give first derivatives on arrays and, under
+``create_graph=True``, differentiable gradients on Tensors (see :mod:`minigan.autograd`).
+Masks (where an input was clipped, which input of a maximum was larger) are read from
+``ctx.saved_arrays``: they are constants, with derivative zero wherever they are defined.
+
+The rule for where an op lives: the elementary differentiable ops (arithmetic, powers,
+exp/log, reductions, shapes, indexing) are here, behind Tensor's operators and methods;
+the layer-level kernels that a network is built from (linear, convolutions, batch norm,
+the activations, the losses) are in :mod:`minigan.functional`.
 """
 from .backend import get_array_module
 from .function import Function
+from .tensor import Tensor
 
 
 def broadcast_shape(op, a, b):
@@ -33,8 +45,39 @@ def unbroadcast(grad, shape):
     return grad
 
 
+def times_mask(g, mask):
+    """``g * mask`` for a constant 0/1 (or 0/slope/1) mask array of g's shape.
+
+    On arrays the mask is a fresh buffer and is overwritten with the product (no second
+    allocation); on Tensors it is an ordinary multiplication by a constant."""
+    if isinstance(g, Tensor):
+        return g * mask.astype(g.dtype)
+    local = mask.astype(g.dtype) if mask.dtype != g.dtype else mask
+    local *= g
+    return local
+
+
+def accumulate(a, b):
+    """a + b, written into ``a`` when it is an array (a fresh buffer the caller owns); on
+    Tensors an ordinary, recorded addition."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return a + b
+    a += b
+    return a
+
+
+def transpose_last(x):
+    """Swap the last two axes (a matrix transpose, batched): a view on arrays."""
+    if x.ndim == 2:
+        return x.T
+    dims = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return Permute.run(x, dims=dims)
+
+
 class _Binary(Function):
     """Shared shape check for the broadcasting binary ops."""
+
+    differentiable_backward = True
 
     @classmethod
     def apply(cls, a, b, **kwargs):
@@ -96,6 +139,8 @@ class Div(_Binary):
 
 
 class Neg(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -106,6 +151,8 @@ class Neg(Function):
 
 
 class Pow(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
@@ -117,12 +164,14 @@ class Pow(Function):
         # d(a^p)/da = p a^(p-1)
         (a,) = ctx.saved_tensors
         if ctx.exponent == 0:               # a^0 = 1 is constant, also at a = 0 (where a^-1 is inf)
-            return get_array_module(g).zeros_like(g)
+            return g * 0
         p = a.dtype.type(ctx.exponent)
         return g * p * a ** (p - 1)
 
 
 class Exp(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         out = get_array_module(a).exp(a)
@@ -136,6 +185,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -148,6 +199,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         out = get_array_module(a).sqrt(a)
@@ -162,6 +215,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         xp = get_array_module(a)
@@ -175,6 +230,8 @@ class Abs(Function):
 
 
 class Clip(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, min=None, max=None):
         xp = get_array_module(a)
@@ -189,8 +246,8 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, g):
         # slope 1 inside [min, max], 0 where the value was clipped
-        (inside,) = ctx.saved_tensors
-        return g * inside
+        (inside,) = ctx.saved_arrays
+        return times_mask(g, inside)
 
 
 class Maximum(_Binary):
@@ -202,14 +259,16 @@ class Maximum(_Binary):
     @staticmethod
     def backward(ctx, g):
         # the larger input gets the gradient; on a tie each gets half (as PyTorch does)
-        a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
-        ga = unbroadcast(g * share_a.astype(g.dtype), a.shape) if ctx.needs_input_grad[0] else None
-        gb = unbroadcast(g * (1 - share_a).astype(g.dtype), b.shape) if ctx.needs_input_grad[1] else None
+        a, b = ctx.saved_arrays
+        share_a = ((a > b) + 0.5 * (a == b)).astype(g.dtype)
+        ga = unbroadcast(g * share_a, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(g * (1 - share_a), b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 class MatMul(Function):
+    differentiable_backward = True
+
     @classmethod
     def apply(cls, a, b):
         inner_a = a.shape[-1] if a.ndim else None
@@ -232,14 +291,15 @@ class MatMul(Function):
     def backward(ctx, g):
         # out = A B  =>  dA = g B^T,  dB = A^T g  (vectors are treated as 1-row / 1-column matrices)
         a, b = ctx.saved_tensors
-        a2 = a if a.ndim > 1 else a[None, :]
-        b2 = b if b.ndim > 1 else b[:, None]
-        g2 = g.reshape((a2 @ b2).shape) if (a.ndim == 1 or b.ndim == 1) else g
+        a2 = a if a.ndim > 1 else a.reshape(1, -1)
+        b2 = b if b.ndim > 1 else b.reshape(-1, 1)
+        if a.ndim == 1 or b.ndim == 1:     # put back the axis that a vector operand dropped
+            g = g.reshape(broadcast_shape("matmul", a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = unbroadcast(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+            ga = unbroadcast(g @ transpose_last(b2), a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
-            gb = unbroadcast(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape)
+            gb = unbroadcast(transpose_last(a2) @ g, b2.shape).reshape(b.shape)
         return ga, gb
 
 
@@ -256,6 +316,8 @@ def _expand_reduced(g, shape, axis, keepdims):
 
 
 class Sum(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
@@ -264,11 +326,12 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         # every summed element gets the same gradient
-        xp = get_array_module(g)
-        return xp.broadcast_to(_expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
+        return BroadcastTo.run(_expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), shape=ctx.shape)
 
 
 class Mean(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
@@ -278,12 +341,28 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
-        xp = get_array_module(g)
         g = _expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims) / g.dtype.type(ctx.count)
-        return xp.broadcast_to(g, ctx.shape)
+        return BroadcastTo.run(g, shape=ctx.shape)
+
+
+class BroadcastTo(Function):
+    """A read-only broadcast view; its gradient sums back over the stretched axes (and the
+    two, Sum and BroadcastTo, are each other's backward)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return get_array_module(a).broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return unbroadcast(g, ctx.shape)
 
 
 class Reshape(Function):
+    differentiable_backward = True
+
     @classmethod
     def apply(cls, a, shape):
         known = [s for s in shape if s != -1]
@@ -308,6 +387,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -318,7 +399,7 @@ class Permute(Function):
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
-        return g.transpose(inverse)
+        return Permute.run(g, dims=tuple(inverse))
 
 
 def _is_basic_index(index):
@@ -328,6 +409,8 @@ def _is_basic_index(index):
 
 
 class GetItem(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
@@ -335,16 +418,33 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return IndexAdd.run(g, shape=ctx.shape, index=ctx.index)
+
+
+class IndexAdd(Function):
+    """GetItem's backward as an op: zeros of ``shape`` with ``g`` added at ``index``. Its own
+    backward is GetItem again (the two are each other's adjoint)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        ctx.index = index
         xp = get_array_module(g)
-        out = xp.zeros(ctx.shape, dtype=g.dtype)
-        if _is_basic_index(ctx.index):
-            out[ctx.index] = g
+        out = xp.zeros(shape, dtype=g.dtype)
+        if _is_basic_index(index):
+            out[index] = g
         else:   # integer/boolean arrays may pick one element twice: add, don't overwrite
-            xp.add.at(out, ctx.index, g)
+            xp.add.at(out, index, g)
         return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return GetItem.run(g, index=ctx.index)
 
 
 class Concatenate(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         xp = get_array_module(*arrays)
@@ -358,7 +458,7 @@ class Concatenate(Function):
         for n in ctx.sizes:   # one slice (a view) per input
             index = [slice(None)] * g.ndim
             index[ctx.axis] = slice(start, start + n)
-            grads.append(g[tuple(index)])
+            grads.append(GetItem.run(g, index=tuple(index)))
             start += n
         return tuple(grads)
 
@@ -377,6 +477,8 @@ class Concatenate(Function):
 
 
 class Cast(Function):
+    differentiable_backward = True
+
     changes_dtype = True
 
     @staticmethod
@@ -386,4 +488,4 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g.astype(ctx.dtype)
+        return Cast.run(g, dtype=ctx.dtype)

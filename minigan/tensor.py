@@ -122,6 +122,9 @@ class Tensor:
         return self
 
     def _accumulate_grad(self, g):
+        if isinstance(g, Tensor):      # create_graph=True: the gradient keeps its own graph
+            self.grad = g if self.grad is None else self.grad + g
+            return
         if self.grad is None:
             # A copy: backward may hand the same array to several inputs, and .grad must be
             # this tensor's own (an optimizer or a student may change it in place).
@@ -130,11 +133,13 @@ class Tensor:
         else:
             self.grad.array += g
 
-    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf).
 
         On a scalar (a loss) no argument is needed. On any other tensor pass ``gradient``,
-        the gradient of some scalar with respect to this tensor (same shape).
+        the gradient of some scalar with respect to this tensor (same shape). With
+        ``create_graph=True`` each ``.grad`` carries a graph of its own and can be
+        differentiated again; ``retain_graph`` defaults to ``create_graph``.
         """
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: none of the "
@@ -154,6 +159,8 @@ class Tensor:
                                  f"got {tuple(grad.shape)}")
             if grad.dtype != self.dtype:
                 raise TypeError(f"backward(gradient=...): expected dtype {self.dtype}, got {grad.dtype}")
+        if create_graph and isinstance(gradient, Tensor):
+            grad = gradient                 # a gradient that requires grad stays in the graph
         autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self):

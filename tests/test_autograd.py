@@ -103,12 +103,6 @@ def test_second_backward_through_freed_graph_raises_and_retain_graph_allows_it()
     np.testing.assert_array_equal(y.grad.numpy(), [4.0, 8.0])
 
 
-def test_create_graph_says_not_supported():
-    x = leaf(np.array([1.0]))
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        (x * x).sum().backward(create_graph=True)
-
-
 def test_deep_chain_does_not_hit_the_recursion_limit():
     x = leaf(np.array([1.0, 2.0]))
     y = x

@@ -1,13 +1,19 @@
 """Activation functions, each a kernel with its own closed-form backward.
 
 Each backward uses what the forward already has (the output, or a boolean mask), so no
-activation recomputes anything or keeps more than one array per call.
+activation recomputes anything or keeps more than one array per call. ReLU and LeakyReLU
+multiply g by a constant mask (their second derivative is zero wherever it exists); tanh
+and sigmoid write their derivative from the output, which under ``create_graph=True`` is
+the graph's output tensor, so d/dx of the gradient comes out right.
 """
 from ..backend import get_array_module
 from ..function import Function
+from ..ops import times_mask
 
 
 class ReLU(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         out = get_array_module(x).maximum(x, 0)
@@ -17,16 +23,15 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         # relu'(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch); out > 0 exactly where x > 0
-        (out,) = ctx.saved_tensors
-        # the 0/1 mask is written straight as floats (no bool temporary, no bool*float loop),
-        # then multiplied by g in place
-        xp = get_array_module(g)
-        local = xp.greater(out, 0, out=xp.empty_like(g))
-        local *= g
-        return local
+        (out,) = ctx.saved_arrays
+        # the 0/1 mask is written straight as floats (no bool temporary, no bool*float loop)
+        xp = get_array_module(out)
+        return times_mask(g, xp.greater(out, 0, out=xp.empty_like(out)))
 
 
 class LeakyReLU(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
         xp = get_array_module(x)
@@ -45,15 +50,16 @@ class LeakyReLU(Function):
     def backward(ctx, g):
         # local slope: 1 where x > 0, negative_slope elsewhere (x = 0 included, as PyTorch);
         # built in place from the saved mask: 1*(1 - s) + s = 1 and 0*(1 - s) + s = s
-        (positive,) = ctx.saved_tensors
-        local = positive.astype(g.dtype)
+        (positive,) = ctx.saved_arrays
+        local = positive.astype(ctx.slope.dtype)
         local *= 1 - ctx.slope
         local += ctx.slope
-        local *= g
-        return local
+        return times_mask(g, local)
 
 
 class Tanh(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         out = get_array_module(x).tanh(x)
@@ -67,6 +73,8 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         # Stable for large |x|: with e = exp(-|x|) <= 1 nothing overflows.

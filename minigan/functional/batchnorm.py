@@ -21,6 +21,7 @@ affine map x * scale + shift: d x = g * scale.
 """
 from ..backend import get_array_module
 from ..function import Function
+from ..ops import accumulate
 from ..tensor import Tensor
 
 
@@ -40,8 +41,10 @@ def _rows(a):
 def _channel_sum(a):
     """sum over every axis but the channel axis: (C,).
 
-    On an (M, C) view this is ones(M) @ A, a matrix-vector product that BLAS runs about 3x
-    faster than a.sum(axis=(0, 2, 3)) reduces the same channels-last memory."""
+    On an (M, C) array view this is ones(M) @ A, a matrix-vector product (benchmarks/NOTES.md
+    has the measurement); on Tensors (create_graph) a plain differentiable sum."""
+    if isinstance(a, Tensor):
+        return a.sum(axis=_layout(a)[0])
     rows = _rows(a)
     if rows is None:
         return a.sum(axis=_layout(a)[0])
@@ -51,6 +54,8 @@ def _channel_sum(a):
 
 def _channel_dot(a, b):
     """sum over every axis but the channel axis of a * b: (C,), without storing a * b."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return (a * b).sum(axis=_layout(a)[0])
     xp = get_array_module(a)
     ra, rb = _rows(a), _rows(b)
     if ra is not None and rb is not None:
@@ -58,19 +63,35 @@ def _channel_dot(a, b):
     return (a * b).sum(axis=_layout(a)[0])
 
 
+def _statistics(x, eps):
+    """The batch statistics of the module docstring, on arrays or on Tensors:
+    (x - mean, var, 1/sqrt(var + eps), mean), each per channel."""
+    _, shape = _layout(x)
+    n = x.dtype.type(x.size // x.shape[1] if not isinstance(x, Tensor) else x.numel() // x.shape[1])
+    mean = _channel_sum(x) / n
+    xc = x - mean.reshape(shape)
+    var = _channel_dot(xc, xc) / n           # two passes: no E[x^2] - mean^2 cancellation
+    return xc, var, (var + eps) ** -0.5, mean
+
+
 class BatchNorm(Function):
+    """Batch normalisation; see the module docstring. Under ``create_graph=True`` the
+    backward recomputes x - mean and 1/sqrt(var + eps) from x as Tensors, so the gradient's
+    own derivative goes through the batch statistics exactly (treating them as constants
+    would give a wrong second derivative)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, running_mean=None, running_var=None, training=True,
                 momentum=0.1, eps=1e-5):
         xp = get_array_module(x)
         _, shape = _layout(x)
         n = x.size // x.shape[1]
-        ctx.training, ctx.n, ctx.has_weight, ctx.has_bias = training, n, weight is not None, bias is not None
+        ctx.training, ctx.n, ctx.eps = training, n, eps
+        ctx.has_weight, ctx.has_bias = weight is not None, bias is not None
+        ctx.save_for_backward(x, weight)
         if training:
-            mean = _channel_sum(x) / x.dtype.type(n)
-            xc = x - mean.reshape(shape)                       # saved: backward needs x - mean
-            var = _channel_dot(xc, xc) / x.dtype.type(n)       # two passes: no E[x^2] - mean^2 cancellation
-            invstd = 1 / xp.sqrt(var + eps)
+            xc, var, invstd, mean = _statistics(x, eps)
             if running_mean is not None:                       # in place: they are the module's buffers
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
@@ -79,14 +100,13 @@ class BatchNorm(Function):
                 running_var += (momentum * n / (n - 1)) * var
             scale = invstd if weight is None else invstd * weight
             out = xc * scale.reshape(shape)                    # = weight * xhat
-            ctx.save_for_backward(xc, invstd, weight)
+            ctx.xc, ctx.invstd = xc, invstd                    # reused by a first-order backward
         else:
             invstd = 1 / xp.sqrt(running_var + eps)
             scale = invstd if weight is None else invstd * weight
             out = x * scale.reshape(shape)
             out -= (running_mean * scale).reshape(shape)
-            # d weight needs xhat; save x (not a copy) and this step's statistics
-            ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, running_mean.copy(), invstd, weight)
+            ctx.mean, ctx.invstd = running_mean.copy(), invstd  # this step's statistics: constants
         if bias is not None:
             out += bias.reshape(shape)
         return out
@@ -95,31 +115,31 @@ class BatchNorm(Function):
     def backward(ctx, g):
         need_x, need_w, need_b = ctx.needs_input_grad
         need_w, need_b = need_w and ctx.has_weight, need_b and ctx.has_bias
-        xp = get_array_module(g)
         axes, shape = _layout(g)
-        if ctx.training:
-            xc, invstd, weight = ctx.saved_tensors
-            gsum = _channel_sum(g)                              # = d bias
-            gx = gw = None
-            if need_x or need_w:
-                gxc = _channel_dot(g, xc)                       # sum g (x - mean) = d weight / invstd
-                gw = gxc * invstd if need_w else None
-            if need_x:
-                scale = invstd if weight is None else invstd * weight
-                n = g.dtype.type(ctx.n)
-                # dx = scale * (g - gsum/n) - xc * scale * invstd^2 * gxc / n
-                #    = scale * g + (xc * k + shift), two per-channel vectors k and shift
-                gx = g * scale.reshape(shape)
-                work = xc * (-scale * invstd * invstd * gxc / n).reshape(shape)
-                work -= (scale * gsum / n).reshape(shape)
-                gx += work
-            return gx, gw, gsum if need_b else None
-        x, mean, invstd, weight = ctx.saved_tensors
-        scale = invstd if weight is None else invstd * weight
-        gx = g * scale.reshape(shape) if need_x else None
-        gw = _channel_dot(g, x - mean.reshape(shape)) * invstd if need_w else None
-        gb = _channel_sum(g) if need_b else None
-        return gx, gw, gb
+        x, weight = ctx.saved_tensors
+        gsum = _channel_sum(g) if (need_b or (ctx.training and need_x)) else None     # = d bias
+        if not ctx.training:   # the affine map x * scale + shift, with constant statistics
+            scale = ctx.invstd if weight is None else ctx.invstd * weight
+            gx = g * scale.reshape(shape) if need_x else None
+            gw = _channel_dot(g, x - ctx.mean.reshape(shape)) * ctx.invstd if need_w else None
+            return gx, gw, gsum
+        if ctx.graph:
+            xc, _, invstd, _ = _statistics(x, ctx.eps)
+        else:
+            xc, invstd = ctx.xc, ctx.invstd
+        gx = gw = None
+        if need_x or need_w:
+            gxc = _channel_dot(g, xc)                           # sum g (x - mean) = d weight / invstd
+            gw = gxc * invstd if need_w else None
+        if need_x:
+            scale = invstd if weight is None else invstd * weight
+            n = g.dtype.type(ctx.n)
+            # dx = scale * (g - gsum/n) - xc * scale * invstd^2 * gxc / n
+            #    = scale * g + (xc * k - shift), two per-channel vectors k and shift
+            gx = g * scale.reshape(shape)
+            gx = accumulate(gx, xc * (-scale * invstd * invstd * gxc / n).reshape(shape))
+            gx = accumulate(gx, -(scale * gsum / n).reshape(shape))
+        return gx, gw, gsum if need_b else None
 
 
 def _check_vector(name, what, t, c, dtype):

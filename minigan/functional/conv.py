@@ -14,12 +14,15 @@ matrix W2 (C_out, kH*kW*C_in) whose columns follow the same (a, b, c) order:
     d/d x          dx  = col2im(g @ W2)                   the adjoint of im2col
 
 The transposed convolution, weight (C_in, C_out, kH, kW), is *defined* as the adjoint of that
-map: its forward is a convolution's input-gradient, and its input-gradient is a convolution's
-forward. The two share the two helpers below, :func:`_correlate` and :func:`_scatter`:
+map: its forward is a convolution's input-gradient (col2im of a product, :func:`_scatter`),
+and its input-gradient is a convolution's forward. The weight gradient is a third op,
+:class:`Conv2dWeight`. Each backward is written in the other ops, so the three close on
+themselves and can be differentiated again (``create_graph=True``):
 
-                        forward        d/d input
-    conv2d              _correlate     _scatter
-    conv_transpose2d    _scatter       _correlate
+                        forward                  d/d input                d/d weight
+    conv2d              cols @ W2^T              conv_transpose2d(g, W)   Conv2dWeight(x, g)
+    conv_transpose2d    col2im(x @ W2)           conv2d(g, W)             Conv2dWeight(g, x)
+    Conv2dWeight        g^T @ cols (as dW)       conv_transpose2d(g, gg)  (d g: conv2d(x, gg))
 
     Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1   (minigan.shapes.conv_transpose2d_output_size)
 """
@@ -58,16 +61,6 @@ def _pixel_rows(x):
     return rows if rows.flags.c_contiguous else get_array_module(x).ascontiguousarray(rows)
 
 
-def _correlate(x, w2, kernel, stride, padding, dilation, out_size):
-    """conv2d's forward, and conv_transpose2d's input-gradient.
-
-    x: (N, B, H, W); w2: (A, kH*kW*B). Returns out (N*Ho*Wo, A) as a matrix (the caller adds
-    a bias to its contiguous rows, then views it as NCHW) and cols, the patch matrix.
-    """
-    cols = im2col(x, kernel, stride, padding, dilation, out_size)
-    return cols @ w2.T, cols       # BLAS reads w2.T as a transposed view: no copy
-
-
 def _as_nchw(rows, n, h, w):
     """(N*H*W, C) -> (N, C, H, W) view of the same (channels-last) memory."""
     return rows.reshape(n, h, w, -1).transpose(0, 3, 1, 2)
@@ -83,37 +76,82 @@ def _scatter(rows, w2, in_shape, kernel, stride, padding, dilation, out_size):
 
 
 # --------------------------------------------------------------------------- the kernels
+def _transpose_output_padding(in_size, out_size, kernel, stride, padding, dilation):
+    """The output_padding that makes conv_transpose2d map ``out_size`` back to exactly
+    ``in_size``: the floor in the convolution's size formula maps ``s`` input sizes to one
+    output size, and output_padding = H + 2p - d(k - 1) - 1 - (Ho - 1)s (which is
+    (H + 2p - d(k - 1) - 1) mod s for the formula's Ho) says which of them it was."""
+    return tuple(h + 2 * p - d * (k - 1) - 1 - (ho - 1) * s
+                 for h, ho, k, s, p, d in zip(in_size, out_size, kernel, stride, padding, dilation))
+
+
+def _raw(a):
+    return a.array if isinstance(a, Tensor) else a
+
+
+def channel_sum(g):
+    """sum of g (N, C, H, W) over every axis but the channels: (C,), the bias gradient.
+    On arrays through the pixel-row view (one fast reduction); on Tensors as a plain sum."""
+    if isinstance(g, Tensor):
+        return g.sum(axis=(0, 2, 3))
+    return _pixel_rows(g).sum(axis=0)
+
+
 class Conv2d(Function):
+    """out = conv2d(x, weight) + bias. Backward, one line per input:
+
+        d x      = conv_transpose2d(g, weight)     (the adjoint of the same linear map)
+        d weight = Conv2dWeight(x, g)              (g^T @ im2col(x), as a matrix)
+        d bias   = sum of g over (N, H, W)
+    """
+    differentiable_backward = True
+
     @staticmethod
-    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), cols=None,
+                out_size=None):
         n, _, h, w = x.shape
         kernel = weight.shape[2:]
-        ho, wo = shapes.conv2d_output_size((h, w), kernel, stride, padding, dilation)
-        w2 = _weight_matrix(weight)
-        out, cols = _correlate(x, w2, kernel, stride, padding, dilation, (ho, wo))
+        # out_size: a transposed convolution's gradient asks for exactly its input's size
+        # (with output_padding >= stride the formula's size has positions it never used)
+        ho, wo = out_size or shapes.conv2d_output_size((h, w), kernel, stride, padding, dilation)
+        if cols is None:               # a caller that already has im2col(x) passes it in
+            cols = im2col(x, kernel, stride, padding, dilation, (ho, wo))
+        out = cols @ _weight_matrix(weight).T     # BLAS reads the transposed view: no copy
         if bias is not None:
             out += bias                 # (N*Ho*Wo, C_out) + (C_out,): contiguous rows, in place
-        need_x, need_w = ctx.needs_input_grad[:2]
-        # keep only what the wanted gradients need: cols for dW, W2 for dx
-        ctx.save_for_backward(cols if need_w else None, w2 if need_x else None)
-        ctx.geometry = (kernel, stride, padding, dilation, (ho, wo))
-        ctx.x_shape, ctx.w_shape, ctx.has_bias = x.shape, weight.shape, bias is not None
+        ctx.save_for_backward(x, weight)
+        ctx.cols = cols if ctx.needs_input_grad[1] else None    # reused by d weight
+        ctx.settings = dict(stride=stride, padding=padding, dilation=dilation)
+        ctx.has_bias = bias is not None
         return _as_nchw(out, n, ho, wo)
 
     @staticmethod
     def backward(ctx, g):
-        cols, w2 = ctx.saved_tensors
-        kernel, stride, padding, dilation, out_size = ctx.geometry
+        x, weight = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
-        need_b = ctx.has_bias and ctx.needs_input_grad[2]
-        g2 = _pixel_rows(g)                                     # (N*Ho*Wo, C_out)
-        gx = _scatter(g2, w2, ctx.x_shape, kernel, stride, padding, dilation, out_size) if need_x else None
-        gw = _weight_grad(cols.T @ g2, ctx.w_shape) if need_w else None
-        gb = g2.sum(axis=0) if need_b else None
+        st = ctx.settings
+        gx = gw = gb = None
+        if need_x:
+            op = _transpose_output_padding(x.shape[2:], g.shape[2:], weight.shape[2:], **st)
+            gx = ConvTranspose2d.run(g, weight, output_padding=op, **st)
+        if need_w:
+            gw = Conv2dWeight.run(x, g, kernel=weight.shape[2:], cols=ctx.cols, **st)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            gb = channel_sum(g)
         return gx, gw, gb
 
 
 class ConvTranspose2d(Function):
+    """out = conv_transpose2d(x, weight) + bias, the adjoint of conv2d. Backward:
+
+        d x      = conv2d(g, weight)
+        d weight = Conv2dWeight(g, x)              (the roles of input and gradient swap)
+        d bias   = sum of g over (N, H, W)
+
+    Both gradients read the patch matrix im2col(g); it is built once and handed to both.
+    """
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
                 dilation=(1, 1)):
@@ -121,36 +159,68 @@ class ConvTranspose2d(Function):
         kernel = weight.shape[2:]
         c_out = weight.shape[1]
         ho, wo = shapes.conv_transpose2d_output_size((h, w), kernel, stride, padding, output_padding, dilation)
-        w2 = _weight_matrix(weight)                              # (C_in, kH*kW*C_out)
-        x2 = _pixel_rows(x)                                      # (N*H*W, C_in)
         # the input plays the part of a convolution's output gradient: (H, W) is the "conv output" size
-        out = _scatter(x2, w2, (n, c_out, ho, wo), kernel, stride, padding, dilation, (h, w))
+        out = _scatter(_pixel_rows(x), _weight_matrix(weight), (n, c_out, ho, wo), kernel, stride, padding,
+                       dilation, (h, w))
         if bias is not None:
             out += bias.reshape(-1, 1, 1)                        # out is a fresh buffer: in place
-        need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(x2 if need_w else None, w2 if need_x else None)
-        ctx.geometry = (kernel, stride, padding, dilation, (h, w))
-        ctx.w_shape, ctx.has_bias = weight.shape, bias is not None
+        ctx.save_for_backward(x, weight)
+        ctx.settings = dict(stride=stride, padding=padding, dilation=dilation)
+        ctx.has_bias = bias is not None
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x2, w2 = ctx.saved_tensors
-        kernel, stride, padding, dilation, (h, w) = ctx.geometry
+        x, weight = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
-        need_b = ctx.has_bias and ctx.needs_input_grad[2]
+        st = ctx.settings
         gx = gw = gb = None
         cols = None
-        if need_x:      # a convolution of g with the same weight, giving back the input's size
-            gx2, cols = _correlate(g, w2, kernel, stride, padding, dilation, (h, w))
-            gx = _as_nchw(gx2, g.shape[0], h, w)
-        if need_w:      # the patch matrix of g (N*H*W, kH*kW*C_out) serves both gradients
-            if cols is None:
-                cols = im2col(g, kernel, stride, padding, dilation, (h, w))
-            gw = _weight_grad(cols.T @ x2, ctx.w_shape)
-        if need_b:
-            gb = g.sum(axis=(0, 2, 3))
+        if need_x or need_w:
+            cols = im2col(_raw(g), weight.shape[2:], st["stride"], st["padding"], st["dilation"], x.shape[2:])
+        if need_x:
+            gx = Conv2d.run(g, weight, cols=cols, out_size=x.shape[2:], **st)
+        if need_w:
+            gw = Conv2dWeight.run(g, x, kernel=weight.shape[2:], cols=cols, **st)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            gb = channel_sum(g)
         return gx, gw, gb
+
+
+class Conv2dWeight(Function):
+    """The weight gradient of conv2d as an op of its own: for an input x (N, B, H, W) and an
+    output gradient g (N, A, Ho, Wo),
+
+        dW[a, b, p, q] = sum_{n, i, j} g[n, a, i, j] * x_pad[n, b, i*s + p*d, j*s + q*d]
+
+    that is (g as an (N*Ho*Wo, A) matrix)^T @ im2col(x), reshaped to (A, B, kH, kW). It is
+    bilinear in x and g, and its backward is made of the two convolutions:
+
+        d x = conv_transpose2d(g, gg),    d g = conv2d(x, gg)
+
+    which is what lets the convolutions be differentiated twice (a gradient penalty).
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, g, kernel=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1), cols=None):
+        if cols is None:
+            cols = im2col(x, kernel, stride, padding, dilation, g.shape[2:])
+        ctx.save_for_backward(x, g)
+        ctx.settings = dict(stride=stride, padding=padding, dilation=dilation)
+        return _weight_grad(cols.T @ _pixel_rows(g), (g.shape[1], x.shape[1]) + tuple(kernel))
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, g = ctx.saved_tensors
+        st = ctx.settings
+        gx = gg_g = None
+        if ctx.needs_input_grad[0]:
+            op = _transpose_output_padding(x.shape[2:], g.shape[2:], gg.shape[2:], **st)
+            gx = ConvTranspose2d.run(g, gg, output_padding=op, **st)
+        if ctx.needs_input_grad[1]:
+            gg_g = Conv2d.run(x, gg, out_size=g.shape[2:], **st)
+        return gx, gg_g
 
 
 # --------------------------------------------------------------------------- checks and wrappers

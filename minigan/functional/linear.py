@@ -3,6 +3,8 @@ from ..function import Function
 
 
 class Linear(Function):
+    differentiable_backward = True      # its backward is matrix products of saved inputs
+
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)

@@ -11,8 +11,12 @@ loss instead of inf. From a logit x (p = sigmoid(x)) the same loss is
 
 which never takes the log of 0 and never overflows.
 """
+import math
+
 from ..backend import get_array_module
 from ..function import Function
+from ..ops import Log
+from .activation import Sigmoid
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -35,7 +39,15 @@ def _reduce_grad(g, shape, reduction, dtype):
     return g
 
 
+def _clamped_log(a):
+    """log(a) clamped at -100 (PyTorch's guard), as a differentiable op: where the clamp acts
+    (a <= e^-100) its derivative is 0."""
+    return Log.run(a.clip(min=math.exp(-100.0)))
+
+
 class BinaryCrossEntropy(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, p, target, reduction="mean"):
         xp = get_array_module(p, target)
@@ -43,7 +55,7 @@ class BinaryCrossEntropy(Function):
         # print a divide-by-zero warning every time the discriminator saturates
         log_p = xp.where(p > 0, xp.maximum(xp.log(xp.where(p > 0, p, 1)), -100), -100)
         log_1mp = xp.where(p < 1, xp.maximum(xp.log1p(-xp.where(p < 1, p, 0)), -100), -100)
-        ctx.save_for_backward(p, target, log_p, log_1mp)
+        ctx.save_for_backward(p, target)
         ctx.reduction = reduction
         return _reduce(-(target * log_p + (1 - target) * log_1mp), reduction)
 
@@ -51,15 +63,16 @@ class BinaryCrossEntropy(Function):
     def backward(ctx, g):
         # dBCE/dp = (p - t) / (p (1 - p)); the denominator is kept >= 1e-12 (PyTorch's guard)
         # dBCE/dt = log(1 - p) - log p   (with the same clamped logs)
-        xp = get_array_module(g)
-        p, t, log_p, log_1mp = ctx.saved_tensors
+        p, t = ctx.saved_tensors
         g = _reduce_grad(g, p.shape, ctx.reduction, p.dtype)
-        gp = g * (p - t) / xp.maximum(p * (1 - p), p.dtype.type(1e-12)) if ctx.needs_input_grad[0] else None
-        gt = g * (log_1mp - log_p) if ctx.needs_input_grad[1] else None
+        gp = g * (p - t) / (p * (1 - p)).clip(min=1e-12) if ctx.needs_input_grad[0] else None
+        gt = g * (_clamped_log(1 - p) - _clamped_log(p)) if ctx.needs_input_grad[1] else None
         return gp, gt
 
 
 class BinaryCrossEntropyWithLogits(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):
         xp = get_array_module(x, target)
@@ -71,14 +84,11 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def backward(ctx, g):
         # dL/dx = sigmoid(x) - t ;  dL/dt = -x
-        xp = get_array_module(g)
         x, t = ctx.saved_tensors
         g = _reduce_grad(g, x.shape, ctx.reduction, x.dtype)
         gx = gt = None
         if ctx.needs_input_grad[0]:
-            e = xp.exp(-xp.abs(x))
-            sig = xp.where(x >= 0, x.dtype.type(1), e) / (1 + e)
-            gx = g * (sig - t)
+            gx = g * (Sigmoid.run(x) - t)
         if ctx.needs_input_grad[1]:
             gt = -g * x
         return gx, gt
