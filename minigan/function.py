@@ -28,6 +28,8 @@ so the gradient is itself differentiable (see :mod:`minigan.autograd`). An op th
 this rule, and saves only its inputs, its output and constants (masks, indices), sets
 ``differentiable_backward = True``.
 """
+import numpy
+
 from . import autograd, backend
 from .tensor import Tensor
 
@@ -51,6 +53,9 @@ class Function:
         record = autograd.is_grad_enabled() and any(needs)
         ctx = autograd.Context(needs if record else (False,) * len(args))
         out = cls.forward(ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs)
+        if isinstance(out, numpy.generic):   # NumPy ops on 0-d arrays return scalars: keep an array,
+            scalar, out = out, numpy.asarray(out)   # and the one that backward will look up
+            ctx.saved_arrays = tuple(out if s is scalar else s for s in ctx.saved_arrays)
         if tensors and out.dtype != tensors[0].dtype and not getattr(cls, "changes_dtype", False):
             raise RuntimeError(f"{cls.__name__}.forward returned {out.dtype} for {tensors[0].dtype} "
                                "inputs: an op must not change the dtype")
