@@ -4,6 +4,12 @@ trains the MLP GAN and the DCGAN of the course on MNIST.
     import minigan
     import minigan.nn as nn
     import minigan.functional as F
+
+Where things live: ``ops`` holds every elementary differentiable op (elementwise ones, the
+activations included, reductions, shapes, indexing) behind Tensor's operators and methods;
+``functional`` the layer-level kernels (linear, convolutions, batch norm, losses) and the
+checked function forms (``F.relu``, ...); ``nn`` the modules built on them. Each op's backward
+is written once and serves first and second derivatives (see ``minigan.autograd``).
 """
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import cupy_available, get_backend, manual_seed, set_backend

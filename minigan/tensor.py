@@ -421,16 +421,13 @@ class Tensor:
         return ops.Maximum.apply(self, self._other(other))
 
     def tanh(self):
-        from .functional import tanh
-        return tanh(self)
+        return ops.Tanh.apply(self)
 
     def sigmoid(self):
-        from .functional import sigmoid
-        return sigmoid(self)
+        return ops.Sigmoid.apply(self)
 
     def relu(self):
-        from .functional import relu
-        return relu(self)
+        return ops.ReLU.apply(self)
 
 
 def _axis_args(axis, keepdims, dim, keepdim):

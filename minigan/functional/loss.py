@@ -15,8 +15,7 @@ import math
 
 from ..backend import get_array_module
 from ..function import Function
-from ..ops import Log
-from .activation import Sigmoid
+from ..ops import Log, Sigmoid
 
 REDUCTIONS = ("mean", "sum", "none")
 
