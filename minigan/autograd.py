@@ -22,6 +22,8 @@ clearly which op does not support it yet.
 import contextlib
 import threading
 
+from . import versions
+
 
 # --------------------------------------------------------------------------- grad mode
 class _GradMode(threading.local):
@@ -138,6 +140,7 @@ def backward(root, grad, retain_graph=False, create_graph=False):
                 f"trying to run backward through the graph a second time (at {node.name}): its "
                 "saved values were freed by the first backward(). Call backward(retain_graph=True) "
                 "the first time if you need a second pass.")
+        versions.check(node)   # a value this op saved was changed in place: see versions.py
         input_grads = node.fn.backward(node.ctx, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)

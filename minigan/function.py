@@ -20,7 +20,7 @@ when a gradient is wanted, records a graph node so that ``backward`` is called l
 argument that is not a tensor or needs none). Keyword arguments are settings (an axis, a
 stride) and never get gradients.
 """
-from . import autograd, backend
+from . import autograd, backend, versions
 from .tensor import Tensor
 
 
@@ -48,6 +48,7 @@ class Function:
         if record:
             inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
             result.grad_fn = autograd.Node(cls, ctx, inputs)
+            versions.record(ctx, inputs, result)   # in-place changes of saved values: see versions.py
         return result
 
 
