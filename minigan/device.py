@@ -141,6 +141,12 @@ def parse_to_args(args, kwargs, to_dtype):
     if args:
         raise TypeError(f"to() got unexpected argument(s) {args!r}: expected a device, a dtype, "
                         "a device and a dtype, or a tensor")
+    if isinstance(dtype, str):
+        try:
+            to_dtype(dtype)
+        except TypeError:
+            raise TypeError(f"to({dtype!r}): expected a device ('cpu', 'cuda', 'cuda:0') or a dtype "
+                            "(minigan.float32, minigan.float64, ...)") from None
     name = None if where is None else backend_of_device(where)
     if name is not None:
         backend.get_module(name)      # fail now with the clear message when CuPy is missing
