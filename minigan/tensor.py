@@ -797,11 +797,8 @@ class Tensor:
             return self.maximum(dim) if name == "max" else self.minimum(dim)
         if self.numel() == 0:
             raise ValueError(f"{name}() of an empty tensor: there is no {name}imum")
-        xp = backend.get_array_module(self.array)
         if dim is None:
-            best = getattr(xp, "amax" if name == "max" else "amin")(self.array)
-            where = xp.flatnonzero(self.array == best)
-            return self.reshape(-1)[where].mean() if self.dtype.kind == "f" else Tensor._make(best)
+            return self._amax_amin(None, False, "a" + name)
         indices = self._arg("arg" + name, dim, keepdim=False)
         values = self[self._along(dim, indices.array)]
         if keepdim:
@@ -832,10 +829,18 @@ class Tensor:
         best = getattr(xp, name)(self.array, axis=axis, keepdims=True)
         if self.dtype.kind != "f":
             return Tensor._make(best if keepdim else getattr(xp, name)(self.array, axis=axis))
-        # a constant mask of the extreme positions, divided by how many there are
-        mask = (self.array == best)
-        share = mask / mask.sum(axis=axis, keepdims=True).astype(self.dtype)
-        return (self * Tensor._make(share.astype(self.dtype))).sum(axis, keepdims=keepdim)
+        # the extreme values (others set to 0 by where, so that an inf elsewhere cannot make
+        # 0 * inf = nan), weighted by a constant share: 1 / (how many extremes there are)
+        mask = self.array == best
+        share = (mask / mask.sum(axis=axis, keepdims=True)).astype(self.dtype)
+        picked = where(Tensor._make(mask), self, 0.0)
+        even = (picked * Tensor._make(share)).sum(axis, keepdims=keepdim)
+        # the mean of equal values can be off in the last bit: add back the (constant) difference
+        # to the exact extreme, so the value is exact and the gradient stays the even share
+        exact = best if keepdim else best.reshape(even.shape)
+        with numpy.errstate(invalid="ignore"):            # inf - inf where the extreme is infinite
+            fix = xp.where(xp.isfinite(exact), exact - even.array, 0).astype(self.dtype)
+        return even + Tensor._make(fix)
 
     # ---------------------------------------------------------------- shapes
     def reshape(self, *shape):
