@@ -23,11 +23,11 @@ def record(ctx, inputs, output):
     marks = []
     for s in saved:
         for i, t in enumerate(inputs):
-            if t is not None and s is t.array:
+            if t is not None and (s is t.array or s is t):
                 marks.append((f"input {i}", _describe(t), t._vc, t._vc[0]))
                 break
         else:
-            if s is output.array:
+            if s is output.array or s is output:
                 marks.append(("output 0", _describe(output), output._vc, output._vc[0]))
     if marks:
         ctx.saved_versions = marks

@@ -300,3 +300,25 @@ def test_requires_grad_method_sets_and_returns_self():
     t = minigan.zeros(2)
     assert t.requires_grad_() is t and t.requires_grad
     assert t.requires_grad_(False) is t and not t.requires_grad
+
+
+def test_old_style_gradient_reset_and_manual_update_idioms():
+    # the loops of older tutorials: p.grad.data.zero_() and p.data.add_(-lr * p.grad.data)
+    p = minigan.tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    p.data.add_(-0.5 * p.grad.data)
+    np.testing.assert_array_equal(p.numpy(), [0.0, 0.0])
+    p.grad.data.zero_()
+    np.testing.assert_array_equal(p.grad.numpy(), [0.0, 0.0])
+    (p + 1).sum().backward()
+    np.testing.assert_array_equal(p.grad.numpy(), [1.0, 1.0])   # accumulated onto the zeroed grad
+
+
+def test_no_grad_as_a_decorator():
+    @minigan.no_grad()
+    def step(q):
+        q -= 1.0
+        return q * 2
+    p = minigan.tensor([3.0], requires_grad=True)
+    out = step(p)
+    assert p.numpy()[0] == 2.0 and not out.requires_grad
