@@ -23,6 +23,23 @@ new values as a new array instead of overwriting the old one, so old aliases mad
 
 Every arithmetic method below is one line that calls a Function from :mod:`minigan.ops`,
 where the forward and the backward of each op stand side by side.
+
+Where this Tensor deliberately differs from PyTorch's, and why:
+  * float32 and float64 tensors are never mixed (PyTorch promotes): a silent upcast doubles
+    memory and time; ``.float()``/``.double()`` say what is meant. Integer and boolean
+    tensors beside a float one are converted to its dtype, as in PyTorch.
+  * ``exp``, ``log``, ``sqrt``, ``mean`` and activations of an integer tensor are a TypeError
+    asking for ``.float()`` (PyTorch converts silently).
+  * ``.data`` shares the version counter (PyTorch's does not), so a saved value changed
+    through ``.data`` is an error at backward instead of a wrong gradient; ``p.data = t``
+    checks shape, dtype and device (PyTorch lets them change).
+  * dtypes are NumPy dtypes (``minigan.float32 == numpy.float32``) and print as such.
+  * ``minigan.Tensor(2, 3)`` and ``FloatTensor(2, 3)`` are zeros (PyTorch: uninitialised);
+    ``minigan.Tensor(array)`` shares an array that is already of the default dtype.
+  * ``expand`` and ``clone`` make new arrays (``expand`` is a view in PyTorch).
+  * In-place ops on a tensor inside a graph give it a new array (see above); a view made by
+    ``reshape``/indexing does not share its base's version counter.
+  * The 2-norm's gradient at a zero vector is nan (PyTorch: 0).
 """
 import collections
 import numbers
