@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import minigan  # noqa: E402
 import minigan.functional as F  # noqa: E402
 from minigan import backend  # noqa: E402
-from minigan.tensor import Tensor  # noqa: E402
+from minigan.tensor import as_tensor  # noqa: E402
 
 # name, op, input shape (without the batch), weight shape, settings
 CASES = [
@@ -72,10 +72,10 @@ def _macs(kind, batch, in_shape, w_shape, out_shape):
 def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32"):
     name, kind, in_shape, w_shape, settings = case
     rng = backend.get_module("numpy").random.default_rng(0)
-    x = Tensor(_activation(xp, rng, (batch,) + in_shape, dtype, channels_last), requires_grad=True)
+    x = as_tensor(_activation(xp, rng, (batch,) + in_shape, dtype, channels_last)).requires_grad_()
     params = []
     if kind in ("conv", "convT"):
-        w = Tensor(xp.asarray(rng.standard_normal(w_shape, dtype=dtype) * 0.05), requires_grad=True)
+        w = as_tensor(xp.asarray(rng.standard_normal(w_shape, dtype=dtype) * 0.05)).requires_grad_()
         params = [w]
         fn = F.conv2d if kind == "conv" else F.conv_transpose2d
 
@@ -83,9 +83,9 @@ def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32")
             return fn(x, w, None, **settings)
     elif kind == "bn":
         c = in_shape[0]
-        weight = Tensor(xp.ones(c, dtype=dtype), requires_grad=True)
-        bias = Tensor(xp.zeros(c, dtype=dtype), requires_grad=True)
-        rm, rv = Tensor(xp.zeros(c, dtype=dtype)), Tensor(xp.ones(c, dtype=dtype))
+        weight = as_tensor(xp.ones(c, dtype=dtype)).requires_grad_()
+        bias = as_tensor(xp.zeros(c, dtype=dtype)).requires_grad_()
+        rm, rv = as_tensor(xp.zeros(c, dtype=dtype)), as_tensor(xp.ones(c, dtype=dtype))
 
         def forward():
             return F.batch_norm(x, rm, rv, weight, bias, training=True)

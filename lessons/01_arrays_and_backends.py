@@ -153,8 +153,8 @@ timings = {}
 for name in ["numpy"] + (["cupy"] if gpu else []):
     for dtype in (minigan.float32, minigan.float64):
         host = rng.standard_normal((size, size)).astype(dtype)
-        a = minigan.Tensor(backend.to_backend(host, name))
-        b = minigan.Tensor(backend.to_backend(host.T.copy(), name))
+        a = minigan.as_tensor(backend.to_backend(host, name))
+        b = minigan.as_tensor(backend.to_backend(host.T.copy(), name))
         seconds = time_matmul(a, b, repeats)
         gflops = 2 * size ** 3 / seconds / 1e9
         timings[f"{name}\n{dtype}"] = seconds * 1e3

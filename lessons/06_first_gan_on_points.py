@@ -56,7 +56,7 @@ check(real_cov.modes == N_MODES and real_cov.high_quality > 0.97,
       "samples of the real ring cover all 8 modes, with ~99% of points within 3 std of a centre")
 
 # one fixed noise batch, so that snapshots at different iterations show the same z's
-z_eval = minigan.Tensor(backend.to_backend(
+z_eval = minigan.as_tensor(backend.to_backend(
     numpy.random.default_rng(123).standard_normal((2000, Z_DIM)).astype(numpy.float32), args.backend))
 
 # %% [markdown]
@@ -92,7 +92,7 @@ def train_gan(lr, iterations, seed):
         # --- k discriminator steps: a fresh real minibatch and a fresh fake one each time
         for _ in range(K):
             real = ring_of_gaussians(BATCH, N_MODES, RADIUS, STD, seed=data_rng) / SCALE
-            real = minigan.Tensor(backend.to_backend(real, args.backend))
+            real = minigan.as_tensor(backend.to_backend(real, args.backend))
             loss_D, d_x, d_g_z, _ = gan.discriminator_step(real)   # BCE(D(x), 1) + BCE(D(G(z)), 0), G fixed
         # --- one generator step, on fresh noise, through the just-updated D
         fake = G(gan.noise(BATCH))

@@ -10,14 +10,32 @@ activations included, reductions, shapes, indexing) behind Tensor's operators an
 ``functional`` the layer-level kernels (linear, convolutions, batch norm, losses) and the
 checked function forms (``F.relu``, ...); ``nn`` the modules built on them. Each op's backward
 is written once and serves first and second derivatives (see ``minigan.autograd``).
+
+The names at the top level are PyTorch's (``minigan.randn``, ``minigan.device``,
+``minigan.float32``, ``minigan.no_grad``, ...), with PyTorch's meaning.
 """
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import cupy_available, get_backend, manual_seed, set_backend
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .tensor import (Tensor, bool_, cat, concatenate, float32, float64, full, get_default_dtype,
-                     int64, maximum, ones, ones_like, rand, randn, set_default_dtype, stack,
-                     tensor, zeros, zeros_like)
+from .tensor import (BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor, allclose, arange,
+                     as_tensor, bool_, cat, concatenate, empty, empty_like, float32, float64,
+                     from_numpy, full, full_like, get_default_dtype, int32, int64, is_tensor,
+                     linspace, maximum, minimum, numel, ones, ones_like, rand, rand_like, randint,
+                     randn, randn_like, randperm, set_default_dtype, stack, tensor, uint8, where,
+                     zeros, zeros_like)
+from .device import device  # noqa: E402  (after tensor: device's op needs Tensor)
+from .tensor_functions import (abs, add, argmax, argmin, clamp, clip, clone, div, exp, flatten,  # noqa: A004
+                               isfinite, log, matmul, max, mean, min, mul, norm, permute, pow,
+                               relu, reshape, sigmoid, sqrt, squeeze, std, sub, sum, t, tanh,
+                               transpose, unsqueeze, var)
 
-from . import autograd, backend, functional, io, nn, optim  # noqa: E402,F401
+# PyTorch's dtype names (they shadow the builtins only inside this module, which uses none)
+float = float32          # noqa: A001
+double = float64
+long = int64
+int = int32              # noqa: A001
+bool = bool_             # noqa: A001
+
+from . import autograd, backend, cuda, functional, io, nn, optim  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -40,6 +40,8 @@ kernels that the first derivatives use.
 import contextlib
 import threading
 
+from . import versions
+
 
 # --------------------------------------------------------------------------- grad mode
 class _GradMode(threading.local):
@@ -190,6 +192,7 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
                     f"trying to run backward through the graph a second time (at {node.name}): its "
                     "saved values were freed by the first backward(). Call backward(retain_graph=True) "
                     "(or grad(..., retain_graph=True)) the first time if you need a second pass.")
+            versions.check(node)   # a value this op saved was changed in place: see versions.py
             input_grads = _call_backward(tensor, node, g, create_graph, needed)
             for parent, pg in zip(node.inputs, input_grads):
                 if parent is None or pg is None or not parent.requires_grad:

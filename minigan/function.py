@@ -30,7 +30,7 @@ this rule, and saves only its inputs, its output and constants (masks, indices),
 """
 import numpy
 
-from . import autograd, backend
+from . import autograd, backend, versions
 from .tensor import Tensor
 
 
@@ -63,6 +63,7 @@ class Function:
         if record:
             inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
             result.grad_fn = autograd.Node(cls, ctx, inputs)
+            versions.record(ctx, inputs, result)   # in-place changes of saved values: see versions.py
         return result
 
     @classmethod

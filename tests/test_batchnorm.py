@@ -242,7 +242,7 @@ def test_cupy_matches_numpy_forward_and_backward(training):
         g = rng.standard_normal(shape).astype(np.float32)
         results = []
         for be in ("numpy", "cupy"):
-            ts = [minigan.tensor(a, requires_grad=True).to(be) for a in (x, w, b)]
+            ts = [minigan.tensor(a, device=be, requires_grad=True) for a in (x, w, b)]
             running = [minigan.tensor(a).to(be) for a in (rm, rv)]
             out = F.batch_norm(ts[0], *running, ts[1], ts[2], training=training)
             out.backward(minigan.tensor(g).to(be))

@@ -251,7 +251,7 @@ def test_cupy_matches_numpy_forward_and_backward():
         b = rng.standard_normal(w_shape[1]).astype(np.float32)
         results = []
         for be in ("numpy", "cupy"):
-            ts = [minigan.tensor(a, requires_grad=True).to(be) for a in (x, w, b)]
+            ts = [minigan.tensor(a, device=be, requires_grad=True) for a in (x, w, b)]
             out = F.conv_transpose2d(*ts, **kw)
             g = np.random.default_rng(8).standard_normal(out.shape).astype(np.float32)
             out.backward(minigan.tensor(g).to(be))

@@ -147,9 +147,9 @@ def test_leaves_every_grad_as_it_was():
 def test_works_on_non_contiguous_input_data():
     # a transposed view: perturbing a reshaped copy instead of the data would see no change
     a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).T
-    x = minigan.Tensor(a, requires_grad=True)
+    x = minigan.as_tensor(a).requires_grad_()
     assert not x.array.flags.c_contiguous
     assert minigan.gradcheck(lambda t: (t * t * t).sum(axis=1), [x])
     np.testing.assert_array_equal(x.numpy(), a)
     with pytest.raises(minigan.GradcheckError):
-        minigan.gradcheck(SumOfSquaresWrong.apply, [minigan.Tensor(a, requires_grad=True)])
+        minigan.gradcheck(SumOfSquaresWrong.apply, [minigan.as_tensor(a).requires_grad_()])

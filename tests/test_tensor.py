@@ -83,10 +83,33 @@ def test_float32_tensor_with_python_number_stays_float32():
     assert (a * 0.1).dtype == np.float32 and (1e-8 + a).dtype == np.float32
 
 
-def test_non_floating_tensor_in_a_differentiable_op_is_a_type_error():
+def test_integer_arithmetic_works_without_grad_as_in_pytorch():
+    # PyTorch computes on integer tensors (class labels, counts); there is nothing to differentiate
     i = minigan.tensor([1, 2])
-    for f in (lambda: i + i, lambda: i * 2, lambda: i.exp(), lambda: i.sum(), lambda: F.relu(i),
-              lambda: i @ i):
+    for result, expected in ((i + i, [2, 4]), (i * 2, [2, 4]), (i - 1, [0, 1]), (-i, [-1, -2]),
+                             (i.sum(), 3), (i @ i, 5), (i ** 2, [1, 4])):
+        assert result.dtype == np.int64 and not result.requires_grad
+        np.testing.assert_array_equal(result.numpy(), expected)
+    half = i / 2                                     # true division: the default float dtype
+    assert half.dtype == np.float32
+    np.testing.assert_array_equal(half.numpy(), [0.5, 1.0])
+    assert (i * 1.5).dtype == np.float32             # a Python float promotes, as in PyTorch
+    np.testing.assert_array_equal((i * 1.5).numpy(), [1.5, 3.0])
+    assert (minigan.tensor([True, False, True]).sum()).item() == 2
+
+
+def test_integer_beside_float_tensor_is_converted_and_the_float_gets_its_gradient():
+    w = minigan.tensor([0.5, 2.0], requires_grad=True)
+    labels = minigan.tensor([1, 3])
+    (w * labels).sum().backward()
+    assert (w * labels).dtype == np.float32
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 3.0])
+
+
+def test_non_floating_tensor_in_float_only_math_is_a_type_error():
+    # exp, log, relu and mean of integers: minigan asks for .float() (PyTorch promotes silently)
+    i = minigan.tensor([1, 2])
+    for f in (lambda: i.exp(), lambda: i.log(), lambda: F.relu(i), lambda: i.mean()):
         with pytest.raises(TypeError, match="int64"):
             f()
 

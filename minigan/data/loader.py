@@ -8,7 +8,7 @@ models like the course's GANs is slower than the step itself.
 import numpy
 
 from .. import backend as _backend
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 
 
 def _as_array(x, what):
@@ -134,7 +134,7 @@ class DataLoader:
                 idx = order[start:start + b]
                 x = images[idx]
                 y = None if labels is None else labels[idx]
-            yield Tensor(x) if y is None else (Tensor(x), Tensor(y))
+            yield as_tensor(x) if y is None else (as_tensor(x), as_tensor(y))
 
     # ---------------------------------------------------------------- checkpoints
     def state_dict(self):
