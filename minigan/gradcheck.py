@@ -129,8 +129,8 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = numpy.random.default_rng(seed + 1)
-        grad_outputs = [Tensor(backend.to_backend(rng.standard_normal(o.shape), o.backend).astype(o.dtype),
-                               requires_grad=True) for o in outs]
+        grad_outputs = [Tensor._make(backend.to_backend(rng.standard_normal(o.shape), o.backend).astype(o.dtype),
+                                     requires_grad=True) for o in outs]
     else:
         grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else [grad_outputs]
     if len(grad_outputs) != len(outs):
