@@ -156,10 +156,10 @@ def parse_to_args(args, kwargs, to_dtype):
 class ToBackend(Function):
     """Move an array to another backend; the gradient moves back: d(out)/d(in) = identity.
 
-    Its backward moves a raw array with :func:`minigan.backend.to_backend`, so for gradients
-    of gradients it needs the Tensor-level move (``Tensor.to``) rather than the shared
-    arithmetic that other ops use.
+    Its backward is the move back, as an op (``ToBackend.run``), so it can be differentiated
+    again.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, target):
@@ -168,4 +168,4 @@ class ToBackend(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return backend.to_backend(g, ctx.source)
+        return ToBackend.run(g, target=ctx.source)

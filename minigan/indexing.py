@@ -5,13 +5,15 @@
                                                  d out/d v = the gradient at index (summed
                                                  over what v was broadcast to)
 """
+from .backend import get_array_module
 from .function import Function
-from .ops import broadcast_shape, unbroadcast
+from .ops import GetItem, broadcast_shape, times_mask, unbroadcast
 
 
 class Where(Function):
     """``cond`` is a setting (a boolean array), not an input: it gets no gradient. The
     backward multiplies by the constant masks only, so it also runs on Tensors."""
+    differentiable_backward = True
 
     @classmethod
     def apply(cls, a, b, cond):
@@ -29,21 +31,24 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         sa, sb = ctx.shapes
-        ga = unbroadcast(g * ctx.cond, sa) if ctx.needs_input_grad[0] else None
-        gb = unbroadcast(g * ~ctx.cond, sb) if ctx.needs_input_grad[1] else None
+        xp = get_array_module(ctx.cond)
+        cond = xp.broadcast_to(ctx.cond, g.shape)
+        ga = unbroadcast(times_mask(g, cond.astype(g.dtype)), sa) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(times_mask(g, (~cond).astype(g.dtype)), sb) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 class SetItem(Function):
     """The out-of-place form of ``a[index] = v``; in-place assignment on a tensor inside a
-    graph records it. Its backward copies the gradient and writes zeros at ``index``, which is
-    array item assignment: for gradients of gradients it needs a Tensor form of that step.
+    graph records it. Its backward multiplies the gradient by a constant mask that is 0 at
+    ``index`` and picks the gradient at ``index`` for v (a GetItem), so it runs on Tensors too.
     (With an integer-array index that names one element twice, NumPy keeps the last write;
     each of the duplicated v elements then gets the gradient.)"""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, v, index):
-        ctx.index, ctx.v_shape = index, v.shape
+        ctx.index, ctx.v_shape, ctx.xp = index, v.shape, get_array_module(a)
         out = a.copy()
         out[index] = v
         return out
@@ -52,8 +57,9 @@ class SetItem(Function):
     def backward(ctx, g):
         ga = gv = None
         if ctx.needs_input_grad[0]:
-            ga = g.copy()
-            ga[ctx.index] = 0
+            keep = ctx.xp.ones(g.shape, dtype=g.dtype)
+            keep[ctx.index] = 0
+            ga = times_mask(g, keep)
         if ctx.needs_input_grad[1]:
-            gv = unbroadcast(g[ctx.index], ctx.v_shape)
+            gv = unbroadcast(GetItem.run(g, index=ctx.index), ctx.v_shape)
         return ga, gv

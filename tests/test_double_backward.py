@@ -440,3 +440,30 @@ def test_dcgan_critic_trains_with_the_penalty_in_float32():
     # penalty: its gradient is exactly 0 in the Wasserstein loss, and it stays put
     assert moved == [True] * (len(moved) - 1) + [False]
     assert np.all(critic[5].bias.grad.array == 0)
+
+
+@settings(**SETTINGS)
+@given(data=st.data(), shape=shapes(min_dims=1, max_dims=2))
+def test_gradgradcheck_where_and_setitem(data, shape):
+    a, b = leaf(data.draw(float64_arrays(shape))), leaf(data.draw(float64_arrays(shape)))
+    cond = data.draw(float64_arrays(shape)) > 0
+    gradgradcheck(lambda a, b: minigan.where(minigan.tensor(cond), a * a, b.exp()), (a, b))
+    v = leaf(data.draw(float64_arrays(shape[1:])))
+
+    def put(a, v):
+        out = a * 1.0          # a non-leaf: item assignment inside a graph is recorded
+        out[0] = v * v
+        return out.tanh()
+    gradgradcheck(put, (a, v))
+
+
+@settings(**SETTINGS)
+@given(data=st.data(), shape=shapes(min_dims=2, max_dims=2, min_side=2))
+def test_gradgradcheck_norm_var_std_max(data, shape):
+    # distinct values: max's gradient is defined away from ties
+    x = leaf(data.draw(float64_arrays(shape, min_abs=0.1)) + np.arange(int(np.prod(shape))).reshape(shape) * 0.01)
+    gradgradcheck(lambda x: x.norm(), (x,))
+    gradgradcheck(lambda x: x.norm(dim=1), (x,))
+    gradgradcheck(lambda x: x.var(dim=0).tanh(), (x,))
+    gradgradcheck(lambda x: x.std(dim=1), (x,))
+    gradgradcheck(lambda x: (x.max(dim=1).values * x.sum()), (x,))
