@@ -12,6 +12,6 @@ from .tensor import (Tensor, bool_, cat, concatenate, float32, float64, full, ge
                      int64, maximum, ones, ones_like, rand, randn, set_default_dtype, stack,
                      tensor, zeros, zeros_like)
 
-from . import backend, functional, io, nn, optim  # noqa: E402,F401
+from . import backend, functional, io, nn, optim, serialization  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -4,7 +4,7 @@ Convolution (cross-correlation, as in every deep-learning library), weight (C_ou
 
     out[n, o, i, j] = bias[o] + sum_{c, a, b} weight[o, c, a, b] * x_pad[n, c, i*s + a*d, j*s + b*d]
 
-    Ho = floor((H + 2p - d(kH - 1) - 1) / s) + 1          (minigan.shapes.conv2d_output_size)
+    Ho = floor((H + 2p - d(kH - 1) - 1) / s) + 1          (minigan.conv_arithmetic.conv2d_output_size)
 
 With the patch matrix cols = im2col(x), shape (N*Ho*Wo, kH*kW*C_in), and the weight as a
 matrix W2 (C_out, kH*kW*C_in) whose columns follow the same (a, b, c) order:
@@ -21,9 +21,9 @@ forward. The two share the two helpers below, :func:`_correlate` and :func:`_sca
     conv2d              _correlate     _scatter
     conv_transpose2d    _scatter       _correlate
 
-    Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1   (minigan.shapes.conv_transpose2d_output_size)
+    Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1   (minigan.conv_arithmetic.conv_transpose2d_output_size)
 """
-from .. import shapes
+from .. import conv_arithmetic
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -88,7 +88,7 @@ class Conv2d(Function):
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
         n, _, h, w = x.shape
         kernel = weight.shape[2:]
-        ho, wo = shapes.conv2d_output_size((h, w), kernel, stride, padding, dilation)
+        ho, wo = conv_arithmetic.conv2d_output_size((h, w), kernel, stride, padding, dilation)
         w2 = _weight_matrix(weight)
         out, cols = _correlate(x, w2, kernel, stride, padding, dilation, (ho, wo))
         if bias is not None:
@@ -120,7 +120,7 @@ class ConvTranspose2d(Function):
         n, _, h, w = x.shape
         kernel = weight.shape[2:]
         c_out = weight.shape[1]
-        ho, wo = shapes.conv_transpose2d_output_size((h, w), kernel, stride, padding, output_padding, dilation)
+        ho, wo = conv_arithmetic.conv_transpose2d_output_size((h, w), kernel, stride, padding, output_padding, dilation)
         w2 = _weight_matrix(weight)                              # (C_in, kH*kW*C_out)
         x2 = _pixel_rows(x)                                      # (N*H*W, C_in)
         # the input plays the part of a convolution's output gradient: (H, W) is the "conv output" size
@@ -177,7 +177,7 @@ def _check_args(name, x, weight, bias, w_layout, in_axis, out_axis):
 
 def _settings(name, kernel, *settings):
     try:
-        return shapes.check_conv_settings(kernel, *settings)
+        return conv_arithmetic.check_conv_settings(kernel, *settings)
     except (ValueError, TypeError) as e:
         raise type(e)(f"{name}: {e}") from None
 
@@ -193,7 +193,7 @@ def _conv2d(name, x, weight, bias, stride, padding, dilation):
     """conv2d with ``name`` (a layer's printout, or "conv2d") in its error messages."""
     _check_args(name, x, weight, bias, "(C_out, C_in, kH, kW)", 1, 0)
     _, stride, padding, dilation = _settings(name, weight.shape[2:], stride, padding, dilation)
-    _output_size(name, x, shapes.conv2d_output_size, weight.shape[2:], stride, padding, dilation)
+    _output_size(name, x, conv_arithmetic.conv2d_output_size, weight.shape[2:], stride, padding, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
     return Conv2d.apply(*args, stride=stride, padding=padding, dilation=dilation)
 
@@ -202,7 +202,7 @@ def _conv_transpose2d(name, x, weight, bias, stride, padding, output_padding, di
     _check_args(name, x, weight, bias, "(C_in, C_out, kH, kW)", 0, 1)
     _, stride, padding, dilation, output_padding = _settings(name, weight.shape[2:], stride, padding,
                                                              dilation, output_padding)
-    _output_size(name, x, shapes.conv_transpose2d_output_size, weight.shape[2:], stride, padding,
+    _output_size(name, x, conv_arithmetic.conv_transpose2d_output_size, weight.shape[2:], stride, padding,
                  output_padding, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
     return ConvTranspose2d.apply(*args, stride=stride, padding=padding, output_padding=output_padding,
