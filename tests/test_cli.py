@@ -101,3 +101,39 @@ def test_train_then_sample_then_refuse_to_overwrite(tmp_path):
     r = run("train", "--model", "mlp", "--epochs", "1", "--limit", "64", "--data-dir", str(mnist_dir()),
             "--out", str(out), "--no-progress")
     assert_one_line_error(r, "already holds a run", "--resume")
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A finished one-epoch MLP run on 8 random images (no MNIST needed)."""
+    import numpy as np
+
+    from minigan.training import TrainConfig, train
+    out = tmp_path_factory.mktemp("cli") / "run"
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 1, 28, 28)).astype(np.float32)
+    train(TrainConfig(model="mlp", epochs=1, batch_size=8, out=str(out), progress=False),
+          dataset=(images, np.zeros(8, dtype=np.int64)), log=lambda *a: None)
+    return out
+
+
+def test_sample_finds_the_checkpoint_in_a_run_folder_and_interpolates(run_folder, tmp_path):
+    import matplotlib.image
+    out = tmp_path / "walk.png"
+    r = run("sample", "--checkpoint", str(run_folder), "--interpolate", "--n", "24", "--nrow", "6", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "4 interpolations of 6 steps" in r.stdout
+    assert matplotlib.image.imread(out).shape[:2] == (2 + 4 * 30, 2 + 6 * 30)
+
+
+def test_sample_writes_the_format_its_name_asks_for_or_refuses(run_folder, tmp_path):
+    r = run("sample", "--checkpoint", str(run_folder), "--out", str(tmp_path / "g.jpg"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "g.jpg").read_bytes()[:3] == b"\xff\xd8\xff"          # JPEG, not PNG bytes
+    assert_one_line_error(run("sample", "--checkpoint", str(run_folder), "--out", str(tmp_path / "g.txt")),
+                          ".txt", ".png")
+    assert not (tmp_path / "g.txt").exists()
+
+
+def test_resume_refuses_a_changing_flag_by_name(run_folder):
+    assert_one_line_error(run("train", "--out", str(run_folder), "--resume", "--lr", "0.01"),
+                          "--lr 0.01", "the run has 0.0002")
