@@ -118,7 +118,7 @@ def cmd_train(args):
         train(config, resume=args.resume, overwrite=args.overwrite, given=given if args.resume else None)
     except TrainingInterrupted as e:
         if e.epoch is None:
-            print(f"minigan train: interrupted before the first epoch finished; nothing was saved", file=sys.stderr)
+            print("minigan train: interrupted before the first epoch finished; nothing was saved", file=sys.stderr)
         else:
             print(f"minigan train: interrupted; {os.path.join(e.out, 'checkpoint.pkl')} holds epoch {e.epoch}. "
                   f"To continue:\n  minigan train --out {e.out} --resume", file=sys.stderr)
@@ -206,6 +206,7 @@ def _add_shapes(sub):
 
 def build_parser():
     from . import __version__
+    from .models import GAN_NAMES
     parser = _Parser(prog="minigan", description=(
         "minigan: a from-scratch deep-learning engine on NumPy/CuPy that trains the course's GANs. "
         "Start with 'minigan demo'."))
@@ -231,7 +232,7 @@ def build_parser():
     p.add_argument("--interpolate", action="store_true",
                    help="each row walks from one noise vector to another (n // nrow rows of nrow steps)")
     p.add_argument("--out", default="samples.png", help="image to write: .png, .jpg or .tiff (default samples.png)")
-    p.add_argument("--model", choices=("mlp", "dcgan"), default=None,
+    p.add_argument("--model", choices=GAN_NAMES, default=None,
                    help="check that the checkpoint holds this model")
     add_common_options(p)
     p.set_defaults(func=cmd_sample)
