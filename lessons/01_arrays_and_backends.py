@@ -27,7 +27,7 @@ from _common import check, save, setup
 import minigan
 from minigan import backend
 
-args = setup(__file__, "Tensors on NumPy and CuPy, one code for both backends, float32 against "
+args = setup("01_arrays_and_backends", "Tensors on NumPy and CuPy, one code for both backends, float32 against "
                        "float64, and timing a matrix product on each backend.")
 
 # %% [markdown]

@@ -26,7 +26,7 @@ from _common import check, save, setup
 import minigan
 from minigan.autograd import topological_order
 
-args = setup(__file__, "A computational graph differentiated by hand, step by step, and then by "
+args = setup("02_autograd_from_scratch", "A computational graph differentiated by hand, step by step, and then by "
                        "minigan's backward(): the same numbers.")
 A, B, C = 0.8, -1.5, 2.0
 

@@ -26,7 +26,7 @@ from _common import check, save, setup
 import minigan
 from minigan.function import Function
 
-args = setup(__file__, "Central finite differences, their V-shaped error against the step eps "
+args = setup("03_gradient_checking", "Central finite differences, their V-shaped error against the step eps "
                        "in float32 and float64, and gradcheck catching a wrong backward.")
 
 # %% [markdown]

@@ -25,7 +25,7 @@ import minigan.functional as F
 import minigan.nn as nn
 from minigan.optim import Adam
 
-args = setup(__file__, "Linear layers, the four activations and their derivatives, the dying-ReLU "
+args = setup("04_layers_and_activations", "Linear layers, the four activations and their derivatives, the dying-ReLU "
                        "effect measured, and why Tanh fits images scaled to [-1, 1].")
 
 # %% [markdown]

@@ -31,7 +31,7 @@ import minigan.functional as F
 import minigan.nn as nn
 from minigan.optim import Adam
 
-args = setup(__file__, "Binary cross-entropy, the value function V(D, G), the optimal discriminator "
+args = setup("05_the_minimax_game", "Binary cross-entropy, the value function V(D, G), the optimal discriminator "
                        "checked against a trained one, and saturating against non-saturating "
                        "generator losses.")
 

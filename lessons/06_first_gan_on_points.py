@@ -31,7 +31,7 @@ from minigan.data import count_modes, mode_centers, ring_of_gaussians
 from minigan.models import Discriminator, Generator
 from minigan.training import GAN
 
-args = setup(__file__, "The GAN training loop of the original paper on a ring of 8 Gaussians: "
+args = setup("06_first_gan_on_points", "The GAN training loop of the original paper on a ring of 8 Gaussians: "
                        "snapshots of the generated points, and mode collapse counted.")
 
 # %% [markdown]

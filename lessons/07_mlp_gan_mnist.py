@@ -34,7 +34,7 @@ from minigan.models import Discriminator, Generator
 from minigan.training import TrainConfig, generator_from_checkpoint, train
 from minigan.training.figures import image_grid
 
-args = setup(__file__, "The course's MLP GAN trained on MNIST with its hyper-parameters: sample "
+args = setup("07_mlp_gan_mnist", "The course's MLP GAN trained on MNIST with its hyper-parameters: sample "
                        "grids over the epochs, the losses, and D(x) against D(G(z)).")
 
 # %% [markdown]

@@ -35,7 +35,7 @@ import minigan.functional as F
 from minigan import shapes
 from minigan.models import build_model
 
-args = setup(__file__, "The output-size formulas of convolution and transposed convolution, checked "
+args = setup("08_convolution_output_size", "The output-size formulas of convolution and transposed convolution, checked "
                        "against the kernels, the course's garbled formula corrected, and the DCGAN "
                        "traced layer by layer.")
 t_start = time.perf_counter()

@@ -30,14 +30,14 @@ import minigan.functional as F
 from minigan import backend
 from minigan.functional.im2col import im2col
 
-args = setup(__file__, "Convolution from its definition (nested loops) against im2col and one matrix "
+args = setup("09_convolution_as_matrix_multiply", "Convolution from its definition (nested loops) against im2col and one matrix "
                        "product: same numbers, very different speed; and its gradient checked.")
 t_start = time.perf_counter()
 
 
 def on_backend(array, requires_grad=False):
     """A tensor holding ``array`` (NumPy data) on the backend chosen with --backend."""
-    return minigan.tensor(array).to(args.backend).requires_grad_(requires_grad)
+    return minigan.tensor(array).requires_grad_(requires_grad)
 
 
 

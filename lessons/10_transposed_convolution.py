@@ -31,14 +31,14 @@ import minigan
 import minigan.functional as F
 from minigan import shapes
 
-args = setup(__file__, "Transposed convolution as the adjoint of convolution, upsampling, "
+args = setup("10_transposed_convolution", "Transposed convolution as the adjoint of convolution, upsampling, "
                        "output_padding, and checkerboard artefacts.")
 t_start = time.perf_counter()
 
 
 def on_backend(array, requires_grad=False):
     """A tensor holding ``array`` (NumPy data) on the backend chosen with --backend."""
-    return minigan.tensor(array).to(args.backend).requires_grad_(requires_grad)
+    return minigan.tensor(array).requires_grad_(requires_grad)
 
 rng = numpy.random.default_rng(args.seed)
 

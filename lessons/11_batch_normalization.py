@@ -34,7 +34,7 @@ import minigan
 import minigan.nn as nn
 from minigan.models import DCGAN_Discriminator, DCGAN_Generator
 
-args = setup(__file__, "Batch normalisation: batch statistics in training, running statistics in "
+args = setup("11_batch_normalization", "Batch normalisation: batch statistics in training, running statistics in "
                        "evaluation, what goes wrong with single samples, and what it does to a "
                        "DCGAN discriminator.")
 t_start = time.perf_counter()
@@ -42,7 +42,7 @@ t_start = time.perf_counter()
 
 def on_backend(array, requires_grad=False):
     """A tensor holding ``array`` (NumPy data) on the backend chosen with --backend."""
-    return minigan.tensor(array).to(args.backend).requires_grad_(requires_grad)
+    return minigan.tensor(array).requires_grad_(requires_grad)
 
 rng = numpy.random.default_rng(args.seed)
 

@@ -40,14 +40,14 @@ from minigan.data import MNIST, DatasetNotFoundError
 from minigan.models import build_gan
 from minigan.training import GAN, TrainConfig, train
 
-args = setup(__file__, "The course's DCGAN on MNIST: its printout, its hyper-parameters, sample grids "
+args = setup("12_dcgan_mnist", "The course's DCGAN on MNIST: its printout, its hyper-parameters, sample grids "
                        "at chosen epochs, and its samples beside the MLP GAN's.")
 t_start = time.perf_counter()
 
 
 def on_backend(array, requires_grad=False):
     """A tensor holding ``array`` (NumPy data) on the backend chosen with --backend."""
-    return minigan.tensor(array).to(args.backend).requires_grad_(requires_grad)
+    return minigan.tensor(array).requires_grad_(requires_grad)
 
 
 # %% [markdown]

@@ -35,14 +35,14 @@ from minigan.data import count_modes, mode_centers, ring_of_gaussians
 from minigan.models import Discriminator, Generator
 from minigan.training import GAN
 
-args = setup(__file__, "Mode collapse, a discriminator that wins too early (vanishing generator "
+args = setup("13_gan_failure_modes", "Mode collapse, a discriminator that wins too early (vanishing generator "
                        "gradients), and oscillation, each provoked on the 2-D ring and measured.")
 t_start = time.perf_counter()
 
 
 def on_backend(array, requires_grad=False):
     """A tensor holding ``array`` (NumPy data) on the backend chosen with --backend."""
-    return minigan.tensor(array).to(args.backend).requires_grad_(requires_grad)
+    return minigan.tensor(array).requires_grad_(requires_grad)
 
 
 SCALE = 2.5            # the ring has radius 2; divided by 2.5 it fits inside Tanh's range (-1, 1)

@@ -36,6 +36,6 @@ long = int64
 int = int32              # noqa: A001
 bool = bool_             # noqa: A001
 
-from . import autograd, backend, cuda, functional, io, nn, optim  # noqa: E402,F401
+from . import autograd, backend, cuda, functional, io, nn, optim, serialization  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -1,9 +1,15 @@
 """The ``minigan`` command: train, sample, demo, shapes.
 
 Errors in what the user typed (a bad option, a missing file, an impossible setting) end
-with one line on stderr and exit status 2, never a traceback.
+with one line on stderr and exit status 2, never a traceback; the one longer message is the
+missing dataset's, which says where minigan looked and how to point it at the files.
+
+The options of ``train`` are made from :class:`minigan.training.TrainConfig` (its fields'
+defaults, choices and help); ``--backend``, ``--seed`` and ``--threads`` are made by
+:func:`add_common_options`, which the lessons use too.
 """
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -33,151 +39,242 @@ _positive_int = _int_at_least(1, "a positive integer")
 _non_negative_int = _int_at_least(0, "a non-negative integer")
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
-
-
 def _epoch_list(text):
     try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
+        return tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected epochs like 5,50,100, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive epochs like 5,50,100, got {text!r}")
-    return values
+
+
+def _size_arg(text):
+    """'28' -> 28, '28,30' -> (28, 30)."""
+    parts = [t.strip() for t in str(text).split(",")]
+    try:
+        values = [int(t) for t in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer or two separated by a comma (H,W), got {text!r}") from None
+    if len(values) == 1:
+        return values[0]
+    if len(values) == 2:
+        return tuple(values)
+    raise argparse.ArgumentTypeError(f"expected one or two integers (H or H,W), got {text!r}")
+
+
+def add_common_options(parser, seed=True):
+    """``--backend``, ``--threads`` (and ``--seed``): the options every compute command, lesson
+    and example shares. Apply them with :func:`apply_common_options`."""
+    from .threads import DEFAULT_THREADS
+    parser.add_argument("--backend", choices=("numpy", "cupy"), default=None,
+                        help="where to compute: numpy (CPU) or cupy (NVIDIA GPU); default $MINIGAN_BACKEND, "
+                             "else numpy")
+    parser.add_argument("--threads", type=_positive_int, default=None,
+                        help=f"BLAS threads for NumPy's matrix products (default $MINIGAN_THREADS, else "
+                             f"{DEFAULT_THREADS}: more threads help only large products on idle cores)")
+    if seed:
+        parser.add_argument("--seed", type=_non_negative_int, default=0,
+                            help="random seed; the same seed on NumPy gives bit-identical results (default 0)")
+
+
+def apply_common_options(args, log=print):
+    """Set the backend (``--backend``, else ``$MINIGAN_BACKEND``, else numpy) and the thread count
+    once, for everything that follows; print both. Returns the backend's name."""
+    from . import backend
+    from .threads import set_threads
+    name = args.backend or backend.get_backend()       # get_backend refuses an unknown MINIGAN_BACKEND
+    backend.set_backend(name)
+    args.backend = name
+    args.threads = set_threads(args.threads)
+    log(f"minigan: backend {name}, {args.threads} BLAS thread{'s' if args.threads > 1 else ''}")
+    return name
 
 
 # ------------------------------------------------------------------------------ commands
+def _train_options(parser):
+    """One option per TrainConfig field, with its default and choices from the config. Options
+    not given are left out of the namespace, so that --resume knows what the user set."""
+    from .training import TrainConfig
+    types = {"sample_epochs": _epoch_list, "lr": float, "beta1": float, "beta2": float, "limit": int}
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "backend":
+            continue                                   # made by add_common_options
+        flag, meta = TrainConfig.option(f.name), f.metadata
+        shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+        help = meta["help"] + ("" if f.default is None or isinstance(f.default, bool) else f" (default {shown})")
+        if isinstance(f.default, bool):
+            parser.add_argument(flag, dest=f.name, action="store_false", default=argparse.SUPPRESS, help=help)
+        else:
+            parser.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, help=help, choices=meta["choices"],
+                                metavar=None if meta["choices"] else flag.lstrip("-").upper().replace("-", "_"),
+                                type=types.get(f.name, int if isinstance(f.default, int) else str))
+
+
 def cmd_train(args):
-    from .training import TrainConfig, train
-    out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
-    config = TrainConfig(model=args.model, dataset=args.dataset, epochs=args.epochs,
-                         batch_size=args.batch_size, lr=args.lr, beta1=args.beta1, beta2=args.beta2,
-                         k=args.k, g_loss=args.g_loss, z_dim=args.z_dim, seed=args.seed,
-                         backend=args.backend, out=out, sample_epochs=args.sample_epochs,
-                         checkpoint_every=args.checkpoint_every, limit=args.limit,
-                         data_root=args.data_dir, progress=not args.no_progress)
-    train(config, resume=args.resume, overwrite=args.overwrite)
-    print(f"done: samples, curves and the checkpoint are in {out}")
+    from .training import TrainConfig, TrainingInterrupted, train
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if hasattr(args, f.name)}
+    if args.backend_given:
+        given["backend"] = args.backend
+    config = TrainConfig(**{**given, "backend": args.backend})
+    try:
+        train(config, resume=args.resume, overwrite=args.overwrite, given=given if args.resume else None)
+    except TrainingInterrupted as e:
+        if e.epoch is None:
+            print("minigan train: interrupted before the first epoch finished; nothing was saved", file=sys.stderr)
+        else:
+            print(f"minigan train: interrupted; {os.path.join(e.out, 'checkpoint.pkl')} holds epoch {e.epoch}. "
+                  f"To continue:\n  minigan train --out {e.out} --resume", file=sys.stderr)
+        return 130
+    print(f"done: samples, curves and the checkpoint are in {config.out}")
     return 0
 
 
 def cmd_sample(args):
     import numpy
 
-    from . import backend
-    from .tensor import Tensor
+    from .autograd import no_grad
+    from .tensor import tensor
     from .training import generator_from_checkpoint
-    from .training.figures import save_image_grid
+    from .training.figures import image_format, save_image_grid
 
-    backend.set_backend(args.backend)
-    G, cfg = generator_from_checkpoint(args.checkpoint, args.backend)
+    image_format(args.out)                                  # refuse a bad name before any work
+    G, cfg = generator_from_checkpoint(args.checkpoint)
     if args.model and args.model != cfg["model"]:
         raise ValueError(f"{args.checkpoint} holds a {cfg['model']!r} model, not {args.model!r}")
-    z = numpy.random.default_rng(args.seed).standard_normal((args.n, cfg["z_dim"])).astype(numpy.float32)
-    from .autograd import no_grad
+    rng = numpy.random.default_rng(args.seed)
+    if args.interpolate:
+        # each row walks in a straight line from one noise vector to another
+        rows = max(1, args.n // args.nrow)
+        ends = rng.standard_normal((2, rows, 1, cfg["z_dim"]))
+        t = numpy.linspace(0, 1, args.nrow)[None, :, None]
+        z = ((1 - t) * ends[0] + t * ends[1]).reshape(rows * args.nrow, cfg["z_dim"])
+    else:
+        z = rng.standard_normal((args.n, cfg["z_dim"]))
     with no_grad():
-        images = G(Tensor(backend.to_backend(z, args.backend)))
+        images = G(tensor(z.astype(numpy.float32)))
     save_image_grid(images, args.out, nrow=args.nrow)
-    print(f"wrote {args.n} samples of the {cfg['model']} generator to {args.out}")
+    what = (f"{len(z) // args.nrow} interpolations of {args.nrow} steps" if args.interpolate
+            else f"{len(z)} samples")
+    print(f"wrote {what} of the {cfg['model']} generator to {args.out}")
     return 0
 
 
 def cmd_demo(args):
     from .training.demo import run_demo
     run_demo(out=args.out, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
-             backend_name=args.backend, progress=not args.no_progress)
+             progress=not args.no_progress)
+    return 0
+
+
+def cmd_shapes(args):
+    from . import shapes
+    if args.shapes_command == "model":
+        from .models import build_model
+        model, input_shape = build_model(args.name)
+        rows = shapes.trace(model, input_shape)
+        print(f"{args.name}: a batch of shape {tuple(input_shape)} through {type(model).__name__}")
+        print(shapes.format_trace(rows, input_shape))
+        return 0
+    kind = "conv" if args.shapes_command == "conv" else "transpose"
+    print(shapes.explain(kind, args.size, args.kernel, args.stride, args.padding, args.dilation,
+                         getattr(args, "output_padding", 0)))
     return 0
 
 
 # ------------------------------------------------------------------------------ the parser
+def _add_shapes(sub):
+    from .models import MODEL_NAMES
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    shapes = sub.add_parser("shapes", help="output sizes of (transposed) convolutions, worked out",
+                            description="Work out convolution output sizes step by step, or trace a model.")
+    inner = shapes.add_subparsers(dest="shapes_command", metavar="{conv,transpose,model}", parser_class=_Parser)
+    inner.required = True
+    for name, helptext in (("conv", "output size of a convolution"),
+                           ("transpose", "output size of a transposed convolution")):
+        p = inner.add_parser(name, help=helptext, description=helptext, formatter_class=fmt)
+        p.add_argument("--size", type=_size_arg, required=True, help="input size: H or H,W")
+        p.add_argument("--kernel", type=_size_arg, required=True, help="kernel size: k or kH,kW")
+        p.add_argument("--stride", type=_size_arg, default=1, help="s or sH,sW")
+        p.add_argument("--padding", type=_size_arg, default=0, help="p or pH,pW")
+        if name == "transpose":
+            p.add_argument("--output-padding", type=_size_arg, default=0, dest="output_padding",
+                           help="rows/columns added at the end (smaller than the stride)")
+        p.add_argument("--dilation", type=_size_arg, default=1, help="spacing of the kernel's taps")
+        p.set_defaults(func=cmd_shapes)
+    p = inner.add_parser("model", help="trace a built-in model layer by layer")
+    p.add_argument("name", choices=MODEL_NAMES)
+    p.set_defaults(func=cmd_shapes)
+
+
 def build_parser():
+    from . import __version__
+    from .models import GAN_NAMES
     parser = _Parser(prog="minigan", description=(
         "minigan: a from-scratch deep-learning engine on NumPy/CuPy that trains the course's GANs. "
         "Start with 'minigan demo'."))
+    parser.add_argument("--version", action="version", version=f"minigan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    def common(p):
-        p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy",
-                       help="where to compute: numpy (CPU, default) or cupy (NVIDIA GPU)")
-        p.add_argument("--seed", type=_non_negative_int, default=0,
-                       help="random seed; the same seed on NumPy gives bit-identical results (default 0)")
-
     p = sub.add_parser("train", help="train the MLP GAN or the DCGAN on MNIST",
                        description="Train a GAN as in the course (defaults: its hyper-parameter table).")
-    p.add_argument("--model", choices=("mlp", "dcgan"), default="mlp", help="which GAN (default mlp)")
-    p.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist", help="training images")
-    p.add_argument("--epochs", type=_positive_int, default=100, help="passes over the data (default 100)")
-    p.add_argument("--batch-size", type=_positive_int, default=128, help="images per minibatch (default 128)")
-    p.add_argument("--lr", type=_positive_float, default=2e-4, help="Adam learning rate (default 0.0002)")
-    p.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (default 0.5)")
-    p.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (default 0.999)")
-    p.add_argument("--k", type=_positive_int, default=1,
-                   help="discriminator steps per generator step (default 1, as in the paper)")
-    p.add_argument("--g-loss", choices=("non-saturating", "minimax"), default="non-saturating",
-                   help="generator loss: -log D(G(z)) (non-saturating, default) or log(1 - D(G(z))) (minimax)")
-    p.add_argument("--z-dim", type=_positive_int, default=100, help="noise size (default 100)")
-    common(p)
-    p.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATASET)")
-    p.add_argument("--sample-epochs", type=_epoch_list, default=(5, 50, 100),
-                   help="epochs at which to save a sample grid, e.g. 5,50,100 (the last epoch is always saved)")
-    p.add_argument("--checkpoint-every", type=_positive_int, default=5,
-                   help="write a checkpoint every N epochs (and at the end; default 5)")
-    p.add_argument("--limit", type=_positive_int, default=None,
-                   help="use only the first N training images (quick experiments)")
-    p.add_argument("--data-dir", default=None,
-                   help="folder with the MNIST IDX files (default: $MINIGAN_DATA_DIR, then the user cache)")
-    p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
-    p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _train_options(p)
+    add_common_options(p, seed=False)
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run saved in --out with its own settings (--epochs sets a new target)")
+    p.add_argument("--overwrite", action="store_true", help="replace a run already in --out (its files only)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("sample", help="draw samples from a trained generator",
                        description="Save a grid of images from the generator stored in a checkpoint.")
-    p.add_argument("--checkpoint", required=True, help="a checkpoint.pkl written by 'minigan train'")
+    p.add_argument("--checkpoint", required=True,
+                   help="a run folder written by 'minigan train', or the checkpoint.pkl in it")
     p.add_argument("--n", type=_positive_int, default=64, help="number of samples (default 64)")
     p.add_argument("--nrow", type=_positive_int, default=8, help="images per row (default 8)")
-    p.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
-    p.add_argument("--model", choices=("mlp", "dcgan"), default=None,
+    p.add_argument("--interpolate", action="store_true",
+                   help="each row walks from one noise vector to another (n // nrow rows of nrow steps)")
+    p.add_argument("--out", default="samples.png", help="image to write: .png, .jpg or .tiff (default samples.png)")
+    p.add_argument("--model", choices=GAN_NAMES, default=None,
                    help="check that the checkpoint holds this model")
-    common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("demo", help="train a small GAN on 2-D points in about a minute (offline)",
+    p = sub.add_parser("demo", help="train a small GAN on 2-D points in under a minute (offline)",
                        description="Train the MLP GAN, scaled to 2-D, on a ring of 8 Gaussians; "
                                    "save a picture of real vs generated points and the loss curves.")
     p.add_argument("--steps", type=_positive_int, default=4000, help="training iterations (default 4000)")
     p.add_argument("--batch-size", type=_positive_int, default=256, help="points per batch (default 256)")
     p.add_argument("--out", default=os.path.join("runs", "demo"), help="output folder (default runs/demo)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_demo)
 
-    try:
-        from .shapes import register_cli
-    except ImportError:       # pragma: no cover - shapes ships with the package
-        register_cli = None
-    if register_cli is not None:
-        register_cli(sub)
+    _add_shapes(sub)
     return parser
+
+
+def _not_found_lines(command, error):
+    """The missing-dataset message: how to point minigan at the files first, then where it looked."""
+    return [f"minigan {command}: error: the dataset's files were not found.",
+            "  Give the folder that holds them with --data-dir DIR, or set MINIGAN_DATA_DIR=DIR.",
+            "  Without either, minigan downloads MNIST into its cache (~/.cache/minigan) when online.",
+            ""] + ["  " + line for line in str(error).splitlines()]
 
 
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     from .backend import BackendError
+    from .data import DatasetNotFoundError
     from .training.gan import TrainingDiverged
     try:
+        if hasattr(args, "threads"):
+            args.backend_given = args.backend is not None
+            apply_common_options(args)
         return args.func(args)
+    except DatasetNotFoundError as e:
+        print("\n".join(_not_found_lines(args.command, e)), file=sys.stderr)
+        return EXIT_USAGE
     except (ValueError, TypeError, FileNotFoundError, BackendError) as e:
-        # one line: a multi-line message (e.g. where a dataset was looked for) is joined up
+        # one line: a multi-line message is joined up
         text = " ".join(line.strip() for line in str(e).splitlines() if line.strip())
         print(f"minigan {args.command}: error: {text}", file=sys.stderr)
         return EXIT_USAGE
@@ -185,5 +282,5 @@ def main(argv=None):
         print(f"minigan {args.command}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"minigan {args.command}: interrupted; the last checkpoint written is intact", file=sys.stderr)
+        print(f"minigan {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -51,14 +51,33 @@ def test_a_file_that_is_not_a_checkpoint(tmp_path):
     assert_one_line_error(run("sample", "--checkpoint", str(bogus)), "not a minigan file")
 
 
-def test_missing_dataset_ends_with_one_clear_line(tmp_path):
-    r = run("train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "run"), "--epochs", "1",
+def test_missing_dataset_says_how_to_point_at_it_and_creates_nothing(tmp_path):
+    missing = tmp_path / "no-such-folder"
+    r = run("train", "--data-dir", str(missing), "--out", str(tmp_path / "run"), "--epochs", "1",
             env_extra={"MINIGAN_DATA_DIR": str(tmp_path)})
-    # the download attempts may print progress lines first; the error itself is one line
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    last = r.stderr.strip().splitlines()[-1]
-    assert last.startswith("minigan train: error: MNIST (train split): could not find")
-    assert str(tmp_path) in last and "MINIGAN_DATA_DIR" in last
+    lines = r.stderr.strip().splitlines()
+    assert lines[0].startswith("minigan train: error:") and len(lines) > 3
+    assert "--data-dir" in lines[1] and "MINIGAN_DATA_DIR" in lines[1]
+    assert str(missing) in r.stderr and "downloading" not in r.stderr
+    assert not missing.exists()                      # a folder the user named is only read
+    assert not (tmp_path / "run").exists()           # a failed start leaves no run folder
+
+
+def test_version_and_shapes_defaults_in_help():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("minigan ")
+    r = run("shapes", "conv", "--help")
+    assert r.returncode == 0 and "default: 1" in r.stdout and "default: 0" in r.stdout
+
+
+def test_minigan_backend_is_honoured_and_an_unknown_one_refused(tmp_path):
+    assert_one_line_error(run("demo", "--steps", "1", "--out", str(tmp_path), env_extra={"MINIGAN_BACKEND": "tpu"}),
+                          "MINIGAN_BACKEND='tpu'")
+    r = run("demo", "--steps", "1", "--no-progress", "--out", str(tmp_path), env_extra={"MINIGAN_BACKEND": "numpy"})
+    assert r.returncode == 0 and r.stdout.startswith("minigan: backend numpy, 1 BLAS thread")
+    r = run("demo", "--steps", "1", "--no-progress", "--threads", "2", "--out", str(tmp_path))
+    assert r.returncode == 0 and r.stdout.startswith("minigan: backend numpy, 2 BLAS threads")
 
 
 @pytest.mark.slow
@@ -82,3 +101,39 @@ def test_train_then_sample_then_refuse_to_overwrite(tmp_path):
     r = run("train", "--model", "mlp", "--epochs", "1", "--limit", "64", "--data-dir", str(mnist_dir()),
             "--out", str(out), "--no-progress")
     assert_one_line_error(r, "already holds a run", "--resume")
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A finished one-epoch MLP run on 8 random images (no MNIST needed)."""
+    import numpy as np
+
+    from minigan.training import TrainConfig, train
+    out = tmp_path_factory.mktemp("cli") / "run"
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 1, 28, 28)).astype(np.float32)
+    train(TrainConfig(model="mlp", epochs=1, batch_size=8, out=str(out), progress=False),
+          dataset=(images, np.zeros(8, dtype=np.int64)), log=lambda *a: None)
+    return out
+
+
+def test_sample_finds_the_checkpoint_in_a_run_folder_and_interpolates(run_folder, tmp_path):
+    import matplotlib.image
+    out = tmp_path / "walk.png"
+    r = run("sample", "--checkpoint", str(run_folder), "--interpolate", "--n", "24", "--nrow", "6", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "4 interpolations of 6 steps" in r.stdout
+    assert matplotlib.image.imread(out).shape[:2] == (2 + 4 * 30, 2 + 6 * 30)
+
+
+def test_sample_writes_the_format_its_name_asks_for_or_refuses(run_folder, tmp_path):
+    r = run("sample", "--checkpoint", str(run_folder), "--out", str(tmp_path / "g.jpg"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "g.jpg").read_bytes()[:3] == b"\xff\xd8\xff"          # JPEG, not PNG bytes
+    assert_one_line_error(run("sample", "--checkpoint", str(run_folder), "--out", str(tmp_path / "g.txt")),
+                          ".txt", ".png")
+    assert not (tmp_path / "g.txt").exists()
+
+
+def test_resume_refuses_a_changing_flag_by_name(run_folder):
+    assert_one_line_error(run("train", "--out", str(run_folder), "--resume", "--lr", "0.01"),
+                          "--lr 0.01", "the run has 0.0002")

@@ -10,17 +10,10 @@ import minigan
 from minigan.data import (MNIST, DataLoader, DatasetNotFoundError, FashionMNIST, count_modes,
                           mode_centers, read_idx, ring_of_gaussians, write_idx)
 
-
-def _real_mnist_dir():
-    env = os.environ.get("MINIGAN_DATA_DIR")
-    for d in ([Path(env), Path(env) / "mnist"] if env else []) + \
-            [Path(__file__).resolve().parents[2] / "shared/data/mnist"]:
-        if (d / "t10k-labels-idx1-ubyte.gz").is_file() or (d / "t10k-labels-idx1-ubyte").is_file():
-            return d
-    return None
+from .helpers import mnist_dir
 
 
-REAL_MNIST = _real_mnist_dir()
+REAL_MNIST = mnist_dir()
 needs_mnist = pytest.mark.skipif(REAL_MNIST is None, reason="real MNIST not found (set "
                                  "MINIGAN_DATA_DIR or put it in ../shared/data/mnist)")
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import mnist_dir
+
 REPO = Path(__file__).resolve().parent.parent
 LESSONS_DIR = REPO / "lessons"
 LESSONS = sorted(LESSONS_DIR.glob("[0-9][0-9]_*.py"))
@@ -24,10 +26,8 @@ TIMEOUT_S = 120
 
 def lesson_env():
     env = dict(os.environ)
-    if not env.get("MINIGAN_DATA_DIR"):
-        shared = (REPO / ".." / "shared" / "data" / "mnist").resolve()
-        if shared.is_dir():
-            env["MINIGAN_DATA_DIR"] = str(shared)
+    if mnist_dir() is not None:
+        env["MINIGAN_DATA_DIR"] = str(mnist_dir())
     env.setdefault("MPLBACKEND", "Agg")
     # One BLAS thread per lesson: the lessons' matrices are small, and on a busy 2-core machine
     # OpenBLAS's spinning worker threads made a lesson 3 to 10 times slower (measured 2026-11-22:

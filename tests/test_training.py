@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 import minigan
-from minigan.io import load
+import matplotlib.pyplot as plt
+
+from minigan.serialization import load
 from minigan.models import build_gan
-from minigan.training import GAN, TrainConfig, TrainingDiverged, train
+from minigan.training import GAN, TrainConfig, TrainingDiverged, TrainingInterrupted, train
 from minigan.training.run import CHECKPOINT
 
 from .helpers import mnist_dir
@@ -177,9 +179,15 @@ def test_outputs_of_a_run(tmp_path):
     out = tmp_path / "out"
     names = sorted(os.listdir(out))
     assert names == ["checkpoint.pkl", "config.json", "curves.png", "history.csv", "history.json",
-                     "samples_epoch_001.png", "samples_epoch_002.png"]
+                     "progress.gif", "real_samples.png", "samples_epoch_001.png", "samples_epoch_002.png"]
+    from PIL import Image
+    with Image.open(out / "progress.gif") as gif:
+        assert gif.n_frames == 2                      # one frame per epoch
+    grid = plt.imread(out / "samples_epoch_001.png")
+    assert grid.shape[1] >= 3 * 242                   # enlarged from the 242-pixel grid
     saved = json.loads((out / "history.json").read_text())
     assert saved["epoch"] == [1, 2] and len(saved["steps"]["d_loss"]) == 4
+    assert saved["steps"]["epoch"] == [1, 1, 2, 2]
     assert all(math.isfinite(v) for v in history["d_loss"] + history["g_loss"])
     assert all(0 < v < 1 for v in history["d_x"] + history["d_g_z"])
     header = (out / "history.csv").read_text().splitlines()[0]
@@ -193,6 +201,59 @@ def test_a_second_run_does_not_overwrite_the_first(tmp_path):
         train(_config(tmp_path, "r", epochs=1, model="mlp"), dataset=data, log=_quiet)
     train(_config(tmp_path, "r", epochs=1, model="mlp", seed=9), dataset=data, overwrite=True, log=_quiet)
     assert load(tmp_path / "r" / CHECKPOINT)["config"]["seed"] == 9
+
+
+def _Stop(at):
+    """GAN.train_epoch that raises KeyboardInterrupt (Ctrl-C) in epoch ``at``."""
+    real = GAN.train_epoch
+
+    def train_epoch(gan, loader, epoch=None, **kw):
+        if epoch == at:
+            raise KeyboardInterrupt
+        return real(gan, loader, epoch=epoch, **kw)
+    return train_epoch
+
+
+def test_ctrl_c_saves_the_last_finished_epoch_and_the_run_resumes_exactly(tmp_path, monkeypatch):
+    data = _fake_images(20)
+    train(_config(tmp_path, "whole", epochs=3, checkpoint_every=5), dataset=data, log=_quiet)
+    monkeypatch.setattr(GAN, "train_epoch", _Stop(at=3))
+    with pytest.raises(TrainingInterrupted) as info:
+        train(_config(tmp_path, "cut", epochs=3, checkpoint_every=5), dataset=data, log=_quiet)
+    assert info.value.epoch == 2 and load(tmp_path / "cut" / CHECKPOINT)["epoch"] == 2
+    monkeypatch.undo()
+    train(_config(tmp_path, "cut", epochs=3), dataset=data, resume=True, given={}, log=_quiet)
+    whole, cut = load(tmp_path / "whole" / CHECKPOINT), load(tmp_path / "cut" / CHECKPOINT)
+    assert all(np.array_equal(whole["G"][k], cut["G"][k]) for k in whole["G"])
+
+
+def test_ctrl_c_in_the_first_epoch_leaves_no_run_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(GAN, "train_epoch", _Stop(at=1))
+    with pytest.raises(TrainingInterrupted) as info:
+        train(_config(tmp_path, "r", epochs=2), dataset=_fake_images(8), log=_quiet)
+    assert info.value.epoch is None and not (tmp_path / "r").exists()
+
+
+def test_resume_keeps_the_saved_settings_honours_epochs_and_refuses_changes_by_name(tmp_path):
+    data = _fake_images(8)
+    train(_config(tmp_path, "r", epochs=1, model="mlp"), dataset=data, log=_quiet)
+    with pytest.raises(ValueError, match=r"--lr 0.1 \(the run has 0.0002\).*--batch-size 4 \(the run has 8\)"):
+        train(_config(tmp_path, "r", model="mlp"), dataset=data, resume=True,
+              given={"lr": 0.1, "batch_size": 4}, log=_quiet)
+    # --epochs not given: the saved target (1) holds, nothing more is trained
+    assert train(_config(tmp_path, "r", model="mlp"), dataset=data, resume=True, given={}, log=_quiet)["epoch"] == [1]
+    history = train(_config(tmp_path, "r", model="mlp"), dataset=data, resume=True,
+                    given={"epochs": 2, "lr": 2e-4}, log=_quiet)      # an unchanged value is fine
+    assert history["epoch"] == [1, 2] and load(tmp_path / "r" / CHECKPOINT)["config"]["epochs"] == 2
+
+
+def test_overwrite_removes_the_old_runs_grids_and_nothing_else(tmp_path):
+    data = _fake_images(8)
+    train(_config(tmp_path, "r", epochs=2, sample_epochs=(1,), model="mlp"), dataset=data, log=_quiet)
+    (tmp_path / "r" / "notes.txt").write_text("mine")
+    train(_config(tmp_path, "r", epochs=1, model="mlp"), dataset=data, overwrite=True, log=_quiet)
+    names = sorted(os.listdir(tmp_path / "r"))
+    assert "samples_epoch_002.png" not in names and "samples_epoch_001.png" in names and "notes.txt" in names
 
 
 def test_resume_checks(tmp_path):

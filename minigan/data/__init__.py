@@ -10,5 +10,15 @@ from .loader import DataLoader
 from .mnist import MNIST, DatasetNotFoundError, FashionMNIST
 from .toy import ModeCoverage, count_modes, mode_centers, ring_of_gaussians
 
-__all__ = ["MNIST", "FashionMNIST", "DataLoader", "read_idx", "write_idx", "DatasetNotFoundError",
+# The datasets known by name (``minigan train --dataset``): the one list of their names.
+DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
+
+
+def load_dataset(name, root=None, split="train", limit=None, download=True):
+    """A dataset by its name in :data:`DATASETS`; ``limit`` keeps the first N images."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}: expected one of {', '.join(DATASETS)}")
+    return DATASETS[name](root=root, split=split, limit=limit, download=download)
+
+__all__ = ["DATASETS", "load_dataset", "MNIST", "FashionMNIST", "DataLoader", "read_idx", "write_idx", "DatasetNotFoundError",
            "ring_of_gaussians", "count_modes", "mode_centers", "ModeCoverage"]

@@ -18,7 +18,7 @@ import zlib
 
 import numpy
 
-from ..io import atomic_write
+from ..serialization import atomic_write
 
 # type code -> big-endian dtype, as listed in the IDX format description (LeCun et al.)
 IDX_TYPES = {

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy
 
 from .idx import read_idx
-from ..io import atomic_write
+from ..serialization import atomic_write
 
 SPLITS = ("train", "test")
 

@@ -49,6 +49,11 @@ def ring_of_gaussians(n, n_modes=8, radius=2.0, std=0.02, seed=None, return_mode
     return (points, modes.astype(numpy.int64)) if return_modes else points
 
 
+def default_min_count(n):
+    """High-quality samples a mode needs to count as covered, out of ``n``: 1% (at least 1)."""
+    return max(1, math.ceil(0.01 * n))
+
+
 def count_modes(points, n_modes=8, radius=2.0, std=0.02, threshold=3.0, min_count=None):
     """How well ``points`` (``(n, 2)``, e.g. generator samples) cover the ring's modes.
 
@@ -74,7 +79,7 @@ def count_modes(points, n_modes=8, radius=2.0, std=0.02, threshold=3.0, min_coun
         raise ValueError(f"count_modes: expected points of shape (n, 2), got {pts.shape}")
     n = len(pts)
     if min_count is None:
-        min_count = max(1, math.ceil(0.01 * n))
+        min_count = default_min_count(n)
     centers = mode_centers(n_modes, radius).astype(numpy.float64)
     if n == 0:
         return ModeCoverage(0, 0.0, numpy.zeros(n_modes, dtype=numpy.int64))

@@ -4,7 +4,7 @@ Convolution (cross-correlation, as in every deep-learning library), weight (C_ou
 
     out[n, o, i, j] = bias[o] + sum_{c, a, b} weight[o, c, a, b] * x_pad[n, c, i*s + a*d, j*s + b*d]
 
-    Ho = floor((H + 2p - d(kH - 1) - 1) / s) + 1          (minigan.shapes.conv2d_output_size)
+    Ho = floor((H + 2p - d(kH - 1) - 1) / s) + 1          (minigan.conv_arithmetic.conv2d_output_size)
 
 With the patch matrix cols = im2col(x), shape (N*Ho*Wo, kH*kW*C_in), and the weight as a
 matrix W2 (C_out, kH*kW*C_in) whose columns follow the same (a, b, c) order:
@@ -24,9 +24,9 @@ themselves and can be differentiated again (``create_graph=True``):
     conv_transpose2d    col2im(x @ W2)           conv2d(g, W)             Conv2dWeight(g, x)
     Conv2dWeight        g^T @ cols (as dW)       conv_transpose2d(g, gg)  (d g: conv2d(x, gg))
 
-    Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1   (minigan.shapes.conv_transpose2d_output_size)
+    Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1   (minigan.conv_arithmetic.conv_transpose2d_output_size)
 """
-from .. import shapes
+from .. import conv_arithmetic
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -113,7 +113,7 @@ class Conv2d(Function):
         kernel = weight.shape[2:]
         # out_size: a transposed convolution's gradient asks for exactly its input's size
         # (with output_padding >= stride the formula's size has positions it never used)
-        ho, wo = out_size or shapes.conv2d_output_size((h, w), kernel, stride, padding, dilation)
+        ho, wo = out_size or conv_arithmetic.conv2d_output_size((h, w), kernel, stride, padding, dilation)
         if cols is None:               # a caller that already has im2col(x) passes it in
             cols = im2col(x, kernel, stride, padding, dilation, (ho, wo))
         out = cols @ _weight_matrix(weight).T     # BLAS reads the transposed view: no copy
@@ -158,7 +158,7 @@ class ConvTranspose2d(Function):
         n, _, h, w = x.shape
         kernel = weight.shape[2:]
         c_out = weight.shape[1]
-        ho, wo = shapes.conv_transpose2d_output_size((h, w), kernel, stride, padding, output_padding, dilation)
+        ho, wo = conv_arithmetic.conv_transpose2d_output_size((h, w), kernel, stride, padding, output_padding, dilation)
         # the input plays the part of a convolution's output gradient: (H, W) is the "conv output" size
         out = _scatter(_pixel_rows(x), _weight_matrix(weight), (n, c_out, ho, wo), kernel, stride, padding,
                        dilation, (h, w))
@@ -247,7 +247,7 @@ def _check_args(name, x, weight, bias, w_layout, in_axis, out_axis):
 
 def _settings(name, kernel, *settings):
     try:
-        return shapes.check_conv_settings(kernel, *settings)
+        return conv_arithmetic.check_conv_settings(kernel, *settings)
     except (ValueError, TypeError) as e:
         raise type(e)(f"{name}: {e}") from None
 
@@ -263,7 +263,7 @@ def _conv2d(name, x, weight, bias, stride, padding, dilation):
     """conv2d with ``name`` (a layer's printout, or "conv2d") in its error messages."""
     _check_args(name, x, weight, bias, "(C_out, C_in, kH, kW)", 1, 0)
     _, stride, padding, dilation = _settings(name, weight.shape[2:], stride, padding, dilation)
-    _output_size(name, x, shapes.conv2d_output_size, weight.shape[2:], stride, padding, dilation)
+    _output_size(name, x, conv_arithmetic.conv2d_output_size, weight.shape[2:], stride, padding, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
     return Conv2d.apply(*args, stride=stride, padding=padding, dilation=dilation)
 
@@ -272,7 +272,7 @@ def _conv_transpose2d(name, x, weight, bias, stride, padding, output_padding, di
     _check_args(name, x, weight, bias, "(C_in, C_out, kH, kW)", 0, 1)
     _, stride, padding, dilation, output_padding = _settings(name, weight.shape[2:], stride, padding,
                                                              dilation, output_padding)
-    _output_size(name, x, shapes.conv_transpose2d_output_size, weight.shape[2:], stride, padding,
+    _output_size(name, x, conv_arithmetic.conv_transpose2d_output_size, weight.shape[2:], stride, padding,
                  output_padding, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
     return ConvTranspose2d.apply(*args, stride=stride, padding=padding, output_padding=output_padding,

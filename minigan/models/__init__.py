@@ -2,6 +2,9 @@
 from .dcgan import DCGAN_Discriminator, DCGAN_Generator, dcgan_init_
 from .mlp import Discriminator, Generator
 
+# The one list of each kind of name: the GANs (``minigan train --model``) and their single
+# networks (``minigan shapes model``).
+GAN_NAMES = ("mlp", "dcgan")
 MODEL_NAMES = ("mlp-g", "mlp-d", "dcgan-g", "dcgan-d")
 
 
@@ -12,7 +15,7 @@ def build_gan(model, z_dim=100, channels=1, image_size=28):
     if model == "dcgan":
         return (DCGAN_Generator(z_dim, channels, image_size=image_size),
                 DCGAN_Discriminator(channels, image_size=image_size))
-    raise ValueError(f"unknown model {model!r}: expected 'mlp' or 'dcgan'")
+    raise ValueError(f"unknown model {model!r}: expected one of {', '.join(GAN_NAMES)}")
 
 
 def build_model(name):
@@ -30,4 +33,4 @@ def build_model(name):
 
 
 __all__ = ["Generator", "Discriminator", "DCGAN_Generator", "DCGAN_Discriminator", "dcgan_init_",
-           "build_gan", "build_model", "MODEL_NAMES"]
+           "build_gan", "build_model", "GAN_NAMES", "MODEL_NAMES"]

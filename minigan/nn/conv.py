@@ -1,5 +1,5 @@
 """Convolution layers: Conv2d and ConvTranspose2d, with PyTorch's arguments, init and printouts."""
-from .. import shapes
+from .. import conv_arithmetic
 from ..functional.conv import _conv2d, _conv_transpose2d
 from ..tensor import empty_like_shape
 from . import init
@@ -17,7 +17,7 @@ class _ConvNd(Module):
         in_channels = positive_int(name, "in_channels", in_channels)
         out_channels = positive_int(name, "out_channels", out_channels)
         try:
-            settings = shapes.check_conv_settings(kernel_size, stride, padding, dilation,
+            settings = conv_arithmetic.check_conv_settings(kernel_size, stride, padding, dilation,
                                                   output_padding if self.transposed else None)
         except (ValueError, TypeError) as e:
             raise type(e)(f"{name}: {e}") from None

@@ -6,12 +6,9 @@ For each parameter, with gradient g at step t:
     m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
     p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
-Speed: every line below writes into m, v, p or one scratch array that the optimizer keeps
-(as large as its largest parameter). An expression such as ``lr * m / denom`` would allocate
-a fresh parameter-sized temporary per operator, and the operating system hands every fresh
-large block over as untouched pages, each costing a page fault on first write: the MLP GAN
-step took 1,440 faults and 8.1 ms with temporaries, 360 faults and 6.2 ms with the scratch
-(benchmarks/NOTES.md).
+Every line of ``step`` writes into m, v, p or one scratch array that the optimizer keeps (as
+large as its largest parameter) instead of allocating parameter-sized temporaries; the
+measured reason (page faults on fresh memory) is in benchmarks/NOTES.md, "Adam".
 """
 import math
 

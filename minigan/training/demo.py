@@ -17,46 +17,46 @@ import time
 import numpy
 
 from .. import backend
-from ..data.toy import count_modes, mode_centers, ring_of_gaussians
+from ..data.toy import count_modes, default_min_count, mode_centers, ring_of_gaussians
 from ..models import Discriminator, Generator
-from ..tensor import Tensor
+from ..tensor import tensor
 from .figures import plot_history, plot_points
 from .gan import GAN
+from .history import VALUES, add_steps, new_history
 
 SCALE = 2.5          # data / SCALE lies inside (-1, 1), Tanh's range
 RADIUS, STD, MODES = 2.0, 0.05, 8
 
 
-def run_demo(out="runs/demo", steps=4000, batch_size=256, lr=5e-4, z_dim=4, seed=0,
-             backend_name="numpy", progress=True, log=print):
-    """Train the 2-D GAN; save the points picture and the curves; return a summary dict."""
+def run_demo(out="runs/demo", steps=4000, batch_size=256, lr=5e-4, z_dim=4, seed=0, progress=True,
+             log=print):
+    """Train the 2-D GAN on the active backend; save the points picture and the curves; return a
+    summary dict."""
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     from tqdm.auto import tqdm
 
-    backend.set_backend(backend_name)
     backend.manual_seed(seed)
-    G = Generator(z_dim=z_dim, out_features=2).to(backend_name)
-    D = Discriminator(in_features=2).to(backend_name)
+    G = Generator(z_dim=z_dim, out_features=2)           # on the active backend
+    D = Discriminator(in_features=2)
     gan = GAN(G, D, z_dim, lr=lr, betas=(0.5, 0.999))
     data_rng = numpy.random.default_rng(seed)
 
-    history = {"epoch": [], "d_loss": [], "g_loss": [], "d_x": [], "d_g_z": [],
-               "steps": {"d_loss": [], "g_loss": [], "d_x": [], "d_g_z": []}}
-    log(f"training the MLP GAN on a ring of {MODES} Gaussians: {steps} steps of {batch_size} points")
+    log(f"training the MLP GAN on a ring of {MODES} Gaussians: {steps} steps of {batch_size} points "
+        f"(backend {backend.get_backend()})")
     t0 = time.perf_counter()
     values = []
     for _ in tqdm(range(steps), disable=None if progress else True, leave=False, desc="demo"):
         real = ring_of_gaussians(batch_size, MODES, RADIUS, STD, seed=data_rng) / SCALE
-        values.append(gan.train_step(Tensor(backend.to_backend(real.astype(numpy.float32), backend_name))))
+        values.append(gan.train_step(tensor(real.astype(numpy.float32))))
     seconds = time.perf_counter() - t0
-    for key in history["steps"]:
-        history["steps"][key] = [float(v[key]) for v in values]
+    history = new_history()
+    add_steps(history, {key: [v[key] for v in values if key in v] for key in VALUES})
 
     real = ring_of_gaussians(2000, MODES, RADIUS, STD, seed=data_rng)
-    z = Tensor(backend.to_backend(data_rng.standard_normal((2000, z_dim)).astype(numpy.float32), backend_name))
+    z = tensor(data_rng.standard_normal((2000, z_dim)).astype(numpy.float32))
     fake = gan.sample(z).numpy() * SCALE
     covered, quality, per_mode = count_modes(fake, MODES, RADIUS, STD)
 
@@ -64,7 +64,8 @@ def run_demo(out="runs/demo", steps=4000, batch_size=256, lr=5e-4, z_dim=4, seed
     points_png = os.path.join(out, "demo_points.png")
     curves_png = os.path.join(out, "demo_curves.png")
     plot_points(real, fake, points_png, centers=mode_centers(MODES, RADIUS),
-                title=f"ring of {MODES} Gaussians: {covered}/{MODES} modes covered")
+                covered=per_mode >= default_min_count(len(fake)),
+                title=f"ring of {MODES} Gaussians: {covered} of {MODES} modes covered")
     plot_history(history, curves_png, title="MLP GAN on the ring of 8 Gaussians")
     log(f"trained in {seconds:.1f} s; the generator covers {covered} of {MODES} modes "
         f"({100 * quality:.0f}% of its points lie within 3 std of a mode centre)")

@@ -23,6 +23,15 @@ from ..tensor import ones, randn, zeros
 G_LOSSES = ("non-saturating", "minimax")
 
 
+def check_gan_settings(k, g_loss):
+    """The one check of the GAN step's own settings (used by GAN and by TrainConfig)."""
+    if g_loss not in G_LOSSES:
+        raise ValueError(f"g_loss (--g-loss) must be one of {', '.join(G_LOSSES)}, got {g_loss!r}")
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k (--k, discriminator steps per generator step) must be a positive integer, "
+                         f"got {k!r}")
+
+
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite."""
 
@@ -31,10 +40,7 @@ class GAN:
     """A generator, a discriminator, their Adam optimizers and the steps that train them."""
 
     def __init__(self, G, D, z_dim, lr=2e-4, betas=(0.5, 0.999), k=1, g_loss="non-saturating"):
-        if g_loss not in G_LOSSES:
-            raise ValueError(f"g_loss must be one of {', '.join(G_LOSSES)}, got {g_loss!r}")
-        if not isinstance(k, int) or k < 1:
-            raise ValueError(f"k (discriminator steps per generator step) must be a positive integer, got {k!r}")
+        check_gan_settings(k, g_loss)
         self.G, self.D, self.z_dim, self.k, self.g_loss = G, D, z_dim, k, g_loss
         self.opt_G = optim.Adam(G.parameters(), lr=lr, betas=betas)
         self.opt_D = optim.Adam(D.parameters(), lr=lr, betas=betas)

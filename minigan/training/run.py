@@ -3,12 +3,19 @@
 A run writes into one folder:
     config.json                 the settings of the run
     checkpoint.pkl              G, D, both optimizers, random states, epoch, history (latest)
+    real_samples.png            64 training images, to compare with the samples
     samples_epoch_005.png ...   64 samples from one fixed noise batch, at the chosen epochs
-    history.json, history.csv   per-epoch D loss, G loss, mean D(x), mean D(G(z)), seconds
+    progress.gif                the fixed-noise samples of every epoch, as an animation
+    history.json, history.csv   the history (training/history.py: its one schema)
     curves.png                  the losses and the discriminator outputs
+
+:class:`TrainConfig` is the one owner of a run's settings: their defaults, their allowed
+values, their check (:meth:`TrainConfig.validate`), what may change on resume, and the
+option that sets each one in ``minigan train`` (the command builds its options from it).
 """
-import csv
-import io
+import copy
+import glob
+import inspect
 import os
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -16,201 +23,350 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy
 
 from .. import backend
-from ..io import atomic_write, load, save, save_json
-from ..models import build_gan
-from ..tensor import Tensor
-from .figures import plot_history, save_image_grid
-from .gan import G_LOSSES, GAN
+from ..data import DATASETS, load_dataset
+from ..models import GAN_NAMES, build_gan
+from ..serialization import atomic_write, load, save, save_json
+from ..tensor import tensor
+from .figures import image_grid, plot_history, save_progress_gif, save_titled_grid
+from .gan import G_LOSSES, GAN, check_gan_settings
+from .history import add_epoch, add_steps, history_csv, new_history
 
-MODELS = ("mlp", "dcgan")
-DATASETS = ("mnist", "fashion-mnist")
 CHECKPOINT = "checkpoint.pkl"
 FORMAT = "minigan-gan-checkpoint"
+# every file a run writes (the patterns --overwrite clears, and nothing else)
+RUN_FILES = ("config.json", CHECKPOINT, "history.json", "history.csv", "curves.png", "real_samples.png",
+             "progress.gif", "samples_epoch_*.png")
+# the GAN step's own defaults (the course's hyper-parameters): GAN's signature is their one home
+_GAN = {n: p.default for n, p in inspect.signature(GAN.__init__).parameters.items()
+        if p.default is not inspect.Parameter.empty}
+
+
+def _setting(default, help, flag=None, choices=None, resumable=False, **more):
+    """A TrainConfig field with what the command line needs to know about it."""
+    return field(default=default, metadata={"help": help, "flag": flag, "choices": choices,
+                                            "resumable": resumable, **more})
 
 
 @dataclass
 class TrainConfig:
     """Settings of a run; the defaults are the course's hyper-parameter table."""
-    model: str = "mlp"
-    dataset: str = "mnist"
-    epochs: int = 100
-    batch_size: int = 128
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    k: int = 1
-    g_loss: str = "non-saturating"
-    z_dim: int = 100
-    seed: int = 0
-    backend: str = "numpy"
-    out: str = "runs/mnist"
-    sample_epochs: tuple = (5, 50, 100)
-    checkpoint_every: int = 5
-    limit: int = None           # use only the first `limit` training images (quick runs)
-    data_root: str = None
-    progress: bool = True
-    extra: dict = field(default_factory=dict)
+    model: str = _setting("mlp", "which GAN", choices=GAN_NAMES)
+    dataset: str = _setting("mnist", "training images", choices=tuple(DATASETS))
+    epochs: int = _setting(100, "passes over the data; with --resume the new target", resumable=True)
+    batch_size: int = _setting(128, "images per minibatch")
+    lr: float = _setting(_GAN["lr"], "Adam learning rate")
+    beta1: float = _setting(_GAN["betas"][0], "Adam beta1")
+    beta2: float = _setting(_GAN["betas"][1], "Adam beta2")
+    k: int = _setting(_GAN["k"], "discriminator steps per generator step (1, as in the paper)")
+    g_loss: str = _setting(_GAN["g_loss"], "generator loss: -log D(G(z)) (non-saturating) or "
+                           "log(1 - D(G(z))) (minimax)", choices=G_LOSSES)
+    z_dim: int = _setting(100, "noise size")
+    seed: int = _setting(0, "random seed; the same seed on NumPy gives bit-identical results")
+    backend: str = _setting("numpy", "numpy (CPU) or cupy (NVIDIA GPU); default $MINIGAN_BACKEND, else numpy",
+                            choices=backend.BACKENDS, resumable=True)
+    out: str = _setting(None, "output folder (default runs/MODEL-DATASET)", resumable=True)
+    sample_epochs: tuple = _setting((5, 50, 100), "epochs at which to save a sample grid, e.g. 5,50,100 "
+                                    "(the last epoch is always saved)", resumable=True)
+    checkpoint_every: int = _setting(5, "write a checkpoint every N epochs (and at the end, and on Ctrl-C)",
+                                     resumable=True)
+    limit: int = _setting(None, "use only the first N training images (quick experiments)")
+    data_root: str = _setting(None, "folder with the dataset's IDX files (default: $MINIGAN_DATA_DIR, then "
+                              "the user cache)", flag="--data-dir", resumable=True)
+    progress: bool = _setting(True, "no progress bar", flag="--no-progress", resumable=True)
+
+    @staticmethod
+    def option(name):
+        """The command-line option that sets field ``name`` (``--batch-size`` for batch_size)."""
+        return TrainConfig.__dataclass_fields__[name].metadata["flag"] or "--" + name.replace("_", "-")
 
     def validate(self):
-        def positive_int(name, value):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.model not in MODELS:
-            raise ValueError(f"unknown model {self.model!r}: expected one of {', '.join(MODELS)}")
-        if self.dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {self.dataset!r}: expected one of {', '.join(DATASETS)}")
-        if self.g_loss not in G_LOSSES:
-            raise ValueError(f"unknown generator loss {self.g_loss!r}: expected one of {', '.join(G_LOSSES)}")
-        for name in ("epochs", "batch_size", "k", "z_dim", "checkpoint_every"):
-            positive_int(name, getattr(self, name))
-        if self.limit is not None:
-            positive_int("limit", self.limit)
+        """Check every setting (the one place they are checked); fill in the default ``out``."""
+        def fail(name, expected):
+            raise ValueError(f"{name} must be {expected}, got {getattr(self, name)!r} "
+                             f"(option {self.option(name)})")
+
+        def is_int(v):
+            return isinstance(v, (int, numpy.integer)) and not isinstance(v, bool)
+
+        for f in fields(self):
+            choices = f.metadata["choices"]
+            if choices and getattr(self, f.name) not in choices:
+                what = {"g_loss": "generator loss"}.get(f.name, f.name)
+                raise ValueError(f"unknown {what} {getattr(self, f.name)!r}: expected one of "
+                                 f"{', '.join(choices)} (option {self.option(f.name)})")
+        check_gan_settings(self.k, self.g_loss)
+        for name in ("epochs", "batch_size", "z_dim", "checkpoint_every"):
+            if not is_int(getattr(self, name)) or getattr(self, name) < 1:
+                fail(name, "a positive integer")
+        if self.limit is not None and (not is_int(self.limit) or self.limit < 1):
+            fail("limit", "a positive integer")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+            fail("lr", "a positive number")
         for name in ("beta1", "beta2"):
             if not 0 <= getattr(self, name) < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if self.backend not in backend.BACKENDS:
-            raise ValueError(f"unknown backend {self.backend!r}: expected one of {', '.join(backend.BACKENDS)}")
-        if any((not isinstance(e, int)) or e < 1 for e in self.sample_epochs):
-            raise ValueError(f"sample epochs must be positive integers, got {self.sample_epochs!r}")
+                fail(name, "in [0, 1)")
+        if not is_int(self.seed) or self.seed < 0:
+            fail("seed", "a non-negative integer")
+        self.sample_epochs = tuple(self.sample_epochs)
+        if any(not is_int(e) or e < 1 for e in self.sample_epochs):
+            fail("sample_epochs", "positive integers")
+        if self.out is None:
+            self.out = os.path.join("runs", f"{self.model}-{self.dataset}")
         return self
 
+    @classmethod
+    def for_resume(cls, saved, given):
+        """The configuration of a resumed run: the ``saved`` one (a dict), with the settings in
+        ``given`` (a dict of those the user set) that may change safely. A given setting that
+        would change the run (its model, data, optimizer, seed) is refused, by its option."""
+        known = {f.name: f for f in fields(cls)}
+        config = cls(**{k: v for k, v in saved.items() if k in known})
+        refused = []
+        for name, value in given.items():
+            if known[name].metadata["resumable"]:
+                setattr(config, name, value)
+            elif value != saved.get(name):
+                refused.append(f"{cls.option(name)} {value} (the run has {saved.get(name)})")
+        if refused:
+            raise ValueError("--resume continues the saved run with its own settings; these would change "
+                             "it: " + "; ".join(refused) + ". Leave them out, or start a new run in "
+                             "another --out.")
+        return config.validate()
 
-def load_dataset(name, root=None, limit=None, split="train"):
-    from ..data import MNIST, FashionMNIST
-    cls = MNIST if name == "mnist" else FashionMNIST
-    ds = cls(root=root, split=split)
-    return ds.subset(limit) if limit is not None and limit < len(ds) else ds
+
+# ------------------------------------------------------------------------------ checkpoints
+def checkpoint_state(config, epoch, gan, loader, history, frames):
+    """Everything a run needs to continue after ``epoch``, as host (NumPy) copies."""
+    from ..serialization import _to_host
+    state = {"format": FORMAT, "version": 1, "config": asdict(config), "epoch": epoch,
+             "G": gan.G.state_dict(), "D": gan.D.state_dict(),
+             "opt_G": gan.opt_G.state_dict(), "opt_D": gan.opt_D.state_dict(),
+             "rng": {"minigan": backend.get_rng_state(), "loader": loader.state_dict()},
+             "history": history, "frames": frames}
+    return copy.deepcopy(_to_host(state))
+
+
+def save_checkpoint(state, path):
+    """Write a state made by :func:`checkpoint_state` (atomically: the old file or the new)."""
+    save(state, path)
 
 
 def load_checkpoint(path):
-    """Read and check a checkpoint written by :func:`train`."""
+    """Read and check a checkpoint written by :func:`train`. ``path`` may be a run folder."""
+    if os.path.isdir(path):
+        path = os.path.join(path, CHECKPOINT)
     ckpt = load(path)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ValueError(f"{path} is not a minigan GAN checkpoint")
+    ckpt.setdefault("frames", [])
     return ckpt
 
 
-def _history_csv(history):
-    buf = io.StringIO()
-    keys = ["epoch", "d_loss", "g_loss", "d_x", "d_g_z", "seconds"]
-    w = csv.writer(buf)
-    w.writerow(keys)
-    for row in zip(*(history[k] for k in keys)):
-        w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row])
-    return buf.getvalue()
+def restore_checkpoint(ckpt, gan, loader):
+    """Put a checkpoint's networks, optimizers and random states back; returns its history."""
+    gan.G.load_state_dict(ckpt["G"])
+    gan.D.load_state_dict(ckpt["D"])
+    gan.opt_G.load_state_dict(ckpt["opt_G"])
+    gan.opt_D.load_state_dict(ckpt["opt_D"])
+    backend.set_rng_state(ckpt["rng"]["minigan"])
+    loader.load_state_dict(ckpt["rng"]["loader"])
+    return ckpt["history"]
 
 
-def _new_history():
-    return {"epoch": [], "d_loss": [], "g_loss": [], "d_x": [], "d_g_z": [], "seconds": [],
-            "steps": {"d_loss": [], "g_loss": [], "d_x": [], "d_g_z": []}}
+def generator_from_checkpoint(path, backend_name=None):
+    """The trained generator stored in a checkpoint (or run folder), in eval mode, on the
+    active backend (or ``backend_name``), and the checkpoint's config."""
+    ckpt = load_checkpoint(path)
+    cfg = ckpt["config"]
+    G, _ = build_gan(cfg["model"], z_dim=cfg["z_dim"])
+    G.load_state_dict(ckpt["G"])
+    G.to(backend_name or backend.get_backend())
+    return G.eval(), cfg
+
+
+# ------------------------------------------------------------------------------ the run folder
+def _run_files(out):
+    return sorted({p for pattern in RUN_FILES for p in glob.glob(os.path.join(glob.escape(out), pattern))})
 
 
 def prepare_out_dir(out, resume, overwrite):
-    """Refuse to mix two runs in one folder unless told what to do."""
+    """Refuse to mix two runs in one folder unless told what to do; with ``overwrite`` remove
+    the previous run's files (only those). Returns True when the folder had to be made."""
     ckpt = os.path.join(out, CHECKPOINT)
     if resume:
         if not os.path.isfile(ckpt):
             raise ValueError(f"--resume: there is no {CHECKPOINT} in {out} to continue from")
-        return
-    if os.path.isdir(out) and (os.path.exists(ckpt) or os.path.exists(os.path.join(out, "history.json"))):
-        if not overwrite:
-            raise ValueError(f"{out} already holds a run; use --resume to continue it, --overwrite to "
-                             "replace it, or choose another --out")
+        return False
+    old = _run_files(out) if os.path.isdir(out) else []
+    if old and not overwrite:
+        raise ValueError(f"{out} already holds a run; use --resume to continue it, --overwrite to "
+                         "replace it, or choose another --out")
+    for path in old:
+        os.remove(path)
+    created = not os.path.isdir(out)
     os.makedirs(out, exist_ok=True)
+    return created
 
 
-def train(config, resume=False, overwrite=False, dataset=None, log=print):
-    """Train a GAN as ``config`` says; returns the history dict. ``dataset`` may be given
-    directly (any object with ``images``/``labels``), else it is loaded by name."""
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training. ``epoch`` is the epoch the checkpoint holds (None: none written)."""
+
+    def __init__(self, out, epoch):
+        self.out, self.epoch = out, epoch
+        super().__init__(f"interrupted; {out}/{CHECKPOINT} holds epoch {epoch}" if epoch else
+                         "interrupted before the first epoch finished: nothing was saved")
+
+
+def _start_block(config, dataset, loader, gan, log):
+    """What the run will do, in one block, with a measured time per epoch."""
+    n = len(loader._images)
+    steps = len(loader)
+    g, d = (sum(p.numel() for p in net.parameters()) for net in (gan.G, gan.D))
+    name = DATASETS[config.dataset].name if config.dataset in DATASETS else config.dataset
+    folder = getattr(dataset, "root", None)
+    log(f"training the {_title(config)}: G {g:,} parameters, D {d:,}")
+    log(f"  Adam lr {config.lr:g}, betas ({config.beta1:g}, {config.beta2:g}); batch {config.batch_size}; "
+        f"z_dim {config.z_dim}; k {config.k}; {config.g_loss} G loss; seed {config.seed}")
+    log(f"  data: {n:,} {name} images" + (f" from {folder}" if folder else "") +
+        f"; {steps} steps per epoch; epochs to {config.epochs}")
+    log(f"  backend {backend.get_backend()}; output folder {config.out}")
+    seconds = _time_per_step(gan, loader, config.batch_size)
+    if seconds is not None:
+        log(f"  estimated time per epoch: {seconds * steps:.{0 if seconds * steps >= 10 else 1}f} s ({1000 * seconds:.0f} ms a step, "
+            "timed on a copy of the networks)")
+
+
+def _time_per_step(gan, loader, batch_size):
+    """Seconds per training step, timed on a copy of the GAN (the run's own state and random
+    numbers are left exactly as they were). None on the GPU, where timing needs a sync."""
+    if backend.get_backend() != "numpy":
+        return None
+    state = backend.get_rng_state()
+    trial = copy.deepcopy(gan)
+    real = tensor(backend.to_numpy(loader._images[:batch_size]))
+    trial.train_step(real)                 # the first step pays for allocations
+    t0 = time.perf_counter()
+    trial.train_step(real)
+    seconds = time.perf_counter() - t0
+    backend.set_rng_state(state)
+    return seconds
+
+
+def _title(config):
+    name = DATASETS[config.dataset].name if config.dataset in DATASETS else config.dataset
+    return f"{'MLP GAN' if config.model == 'mlp' else config.model.upper()} on {name}"
+
+
+def train(config, resume=False, overwrite=False, dataset=None, log=print, given=None):
+    """Train a GAN as ``config`` says; returns the history dict.
+
+    ``dataset`` may be given directly (any object with ``images``/``labels``), else it is
+    loaded by name. With ``resume``, the saved configuration is kept and ``given`` (the
+    settings the user set, a dict; default: those of ``config`` that may change) is applied
+    as :meth:`TrainConfig.for_resume` says. On Ctrl-C a checkpoint of the last finished
+    epoch is written and :class:`TrainingInterrupted` raised.
+    """
     from ..data import DataLoader
 
     config.validate()
-    prepare_out_dir(config.out, resume, overwrite)
-    backend.set_backend(config.backend)
     ckpt = None
     if resume:
+        prepare_out_dir(config.out, True, False)
         ckpt = load_checkpoint(os.path.join(config.out, CHECKPOINT))
         saved = ckpt["config"]
-        if saved["model"] != config.model:
+        if given is None and saved["model"] != config.model:
             raise ValueError(f"the checkpoint in {config.out} is of model {saved['model']!r}, not "
                              f"{config.model!r}")
-        # the run's identity comes from the checkpoint; only the length and the place may change
-        keep = {"epochs": config.epochs, "backend": config.backend, "out": config.out,
-                "progress": config.progress, "sample_epochs": config.sample_epochs}
-        known = {f.name for f in fields(TrainConfig)}
-        config = TrainConfig(**{**{k: v for k, v in saved.items() if k in known}, **keep})
-        config.sample_epochs = tuple(config.sample_epochs)
-        config.validate()
-
+        if given is None:
+            given = {f.name: getattr(config, f.name) for f in fields(config) if f.metadata["resumable"]}
+        config = TrainConfig.for_resume(saved, {"out": config.out, **given})
+    backend.set_backend(config.backend)
+    if dataset is None:
+        # an explicit data folder is only read: never created, never downloaded into
+        dataset = load_dataset(config.dataset, config.data_root, limit=config.limit,
+                               download=config.data_root is None)
     backend.manual_seed(config.seed)
-    G, D = build_gan(config.model, z_dim=config.z_dim)
-    G.to(config.backend), D.to(config.backend)
+    G, D = build_gan(config.model, z_dim=config.z_dim)      # on the active backend
     gan = GAN(G, D, config.z_dim, lr=config.lr, betas=(config.beta1, config.beta2), k=config.k,
               g_loss=config.g_loss)
-    if dataset is None:
-        dataset = load_dataset(config.dataset, config.data_root, config.limit)
-    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True, seed=config.seed,
-                        backend=config.backend)
+    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True, seed=config.seed)
     # one fixed noise batch, from its own generator, so sample grids are comparable over epochs
-    fixed_z = numpy.random.default_rng(config.seed + 1).standard_normal((64, config.z_dim)).astype(numpy.float32)
-    fixed_z = Tensor(backend.to_backend(fixed_z, config.backend))
+    fixed_z = tensor(numpy.random.default_rng(config.seed + 1).standard_normal((64, config.z_dim))
+                     .astype(numpy.float32))
 
-    history, start = _new_history(), 1
+    history, frames, start = new_history(), [], 1
     if ckpt is not None:
-        G.load_state_dict(ckpt["G"])
-        D.load_state_dict(ckpt["D"])
-        gan.opt_G.load_state_dict(ckpt["opt_G"])
-        gan.opt_D.load_state_dict(ckpt["opt_D"])
-        backend.set_rng_state(ckpt["rng"]["minigan"])
-        loader.load_state_dict(ckpt["rng"]["loader"])
-        history = ckpt["history"]
+        history = restore_checkpoint(ckpt, gan, loader)
+        frames = ckpt["frames"]
         start = ckpt["epoch"] + 1
         if start > config.epochs:
             log(f"the run in {config.out} already reached epoch {ckpt['epoch']}; nothing to do "
                 f"(ask for more with --epochs)")
             return history
         log(f"resuming {config.model} from epoch {ckpt['epoch']} in {config.out}")
-    save_json(asdict(config), os.path.join(config.out, "config.json"))
+    created = False
+    try:
+        if not resume:
+            created = prepare_out_dir(config.out, False, overwrite)
+            real = backend.to_numpy(loader._images[:64])
+            save_titled_grid(real, os.path.join(config.out, "real_samples.png"), f"{len(real)} training images")
+        _start_block(config, dataset, loader, gan, log)
+        save_json(asdict(config), os.path.join(config.out, "config.json"))
+    except BaseException:
+        if created:                     # a failed start leaves no empty run folder behind
+            for path in _run_files(config.out):
+                os.remove(path)
+            os.rmdir(config.out)
+        raise
 
-    for epoch in range(start, config.epochs + 1):
-        t0 = time.perf_counter()
-        steps, means = gan.train_epoch(loader, epoch=epoch, progress=config.progress)
-        seconds = time.perf_counter() - t0
-        history["epoch"].append(epoch)
-        for key in ("d_loss", "g_loss", "d_x", "d_g_z"):
-            history[key].append(means[key])
-            if steps[key] is not None:
-                history["steps"][key].extend(steps[key].tolist())
-        history["seconds"].append(seconds)
-        log(f"epoch {epoch}/{config.epochs}  D loss {means['d_loss']:.4f}  G loss {means['g_loss']:.4f}  "
-            f"D(x) {means['d_x']:.3f}  D(G(z)) {means['d_g_z']:.3f}  ({seconds:.1f} s)")
-        last = epoch == config.epochs
-        if epoch in config.sample_epochs or last:
-            save_image_grid(gan.sample(fixed_z), os.path.join(config.out, f"samples_epoch_{epoch:03d}.png"))
-        save_json(history, os.path.join(config.out, "history.json"))
-        if epoch % config.checkpoint_every == 0 or last:
-            with atomic_write(os.path.join(config.out, "history.csv"), "w") as f:
-                f.write(_history_csv(history))
-            plot_history(history, os.path.join(config.out, "curves.png"),
-                         title=f"{config.model.upper()} GAN on {config.dataset}")
-            save({"format": FORMAT, "version": 1, "config": asdict(config), "epoch": epoch,
-                  "G": G.state_dict(), "D": D.state_dict(),
-                  "opt_G": gan.opt_G.state_dict(), "opt_D": gan.opt_D.state_dict(),
-                  "rng": {"minigan": backend.get_rng_state(), "loader": loader.state_dict()},
-                  "history": history}, os.path.join(config.out, CHECKPOINT))
+    latest, written = None, (ckpt["epoch"] if ckpt is not None else None)
+    try:
+        for epoch in range(start, config.epochs + 1):
+            t0 = time.perf_counter()
+            steps, means = gan.train_epoch(loader, epoch=epoch, progress=config.progress)
+            seconds = time.perf_counter() - t0
+            add_steps(history, steps, epoch)
+            add_epoch(history, epoch, means, seconds)
+            log(f"epoch {epoch}/{config.epochs}  D loss {means['d_loss']:.4f}  G loss {means['g_loss']:.4f}  "
+                f"D(x) {means['d_x']:.3f}  D(G(z)) {means['d_g_z']:.3f}  ({seconds:.1f} s)")
+            last = epoch == config.epochs
+            samples = gan.sample(fixed_z)
+            frames.append((image_grid(samples) * 255).round().astype(numpy.uint8))
+            if epoch in config.sample_epochs or last:
+                save_titled_grid(samples, os.path.join(config.out, f"samples_epoch_{epoch:03d}.png"),
+                                 f"{_title(config)}: epoch {epoch}, fixed noise")
+            save_json(history, os.path.join(config.out, "history.json"))
+            latest = checkpoint_state(config, epoch, gan, loader, history, frames)
+            if epoch % config.checkpoint_every == 0 or last:
+                _write_checkpoint(config, latest)
+                written = epoch
+    except KeyboardInterrupt:
+        if latest is not None and latest["epoch"] != written:
+            _write_checkpoint(config, latest)
+            written = latest["epoch"]
+        if written is None:          # nothing to resume: leave no half-started run behind
+            for path in _run_files(config.out):
+                os.remove(path)
+            if created:
+                os.rmdir(config.out)
+        raise TrainingInterrupted(config.out, written) from None
     return history
 
 
-def generator_from_checkpoint(path, backend_name=None):
-    """The trained generator stored in a checkpoint, in eval mode, and the checkpoint's config."""
-    ckpt = load_checkpoint(path)
-    cfg = ckpt["config"]
-    G, _ = build_gan(cfg["model"], z_dim=cfg["z_dim"])
-    G.load_state_dict(ckpt["G"])
-    if backend_name:
-        G.to(backend_name)
-    return G.eval(), cfg
+def _write_checkpoint(config, state):
+    """The checkpoint and the files drawn from its history."""
+    history = state["history"]
+    with atomic_write(os.path.join(config.out, "history.csv"), "w") as f:
+        f.write(history_csv(history))
+    plot_history(history, os.path.join(config.out, "curves.png"), title=_title(config))
+    frames = [f.astype(numpy.float32) / 255 for f in state["frames"]]
+    if frames:
+        first = history["epoch"][-1] - len(frames) + 1
+        save_progress_gif(frames, [f"{_title(config)}: epoch {first + i}" for i in range(len(frames))],
+                          os.path.join(config.out, "progress.gif"))
+    save_checkpoint(state, os.path.join(config.out, CHECKPOINT))
+
+
+__all__ = ["TrainConfig", "TrainingInterrupted", "train", "checkpoint_state", "save_checkpoint",
+           "load_checkpoint", "restore_checkpoint", "generator_from_checkpoint", "prepare_out_dir",
+           "CHECKPOINT", "RUN_FILES"]

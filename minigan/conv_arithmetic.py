@@ -1,0 +1,139 @@
+"""Convolution arithmetic: the settings of a (transposed) convolution and its output size.
+
+For one spatial dimension of size H, a kernel of size k, stride s, padding p and dilation d:
+
+    convolution             H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1
+    transposed convolution  H_out = (H - 1)s - 2p + d(k - 1) + output_padding + 1
+
+With d = 1 the first is the course's  floor((H + 2p - k) / s) + 1,  and the second
+(H - 1)s - 2p + k + output_padding.
+
+This is the bottom of the package: the kernels (``functional/conv.py``) and the layers
+(``nn/conv.py``) both stand on it, so it imports nothing from minigan. The same arithmetic,
+explained step by step, and a layer-by-layer trace of a model, are in :mod:`minigan.shapes`.
+"""
+import numbers
+
+# --------------------------------------------------------------------------- arguments
+def _is_int(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _pair(value, name):
+    """``(v, v)`` for an int ``v``; a pair of ints unchanged (as a tuple)."""
+    if _is_int(value):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value):
+        return int(value[0]), int(value[1])
+    raise TypeError(f"{name} must be an int or a pair of ints (height, width), got {value!r}")
+
+
+_MINIMUM = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "dilation": 1, "output_padding": 0}
+_WHY = {"size": "an input needs at least one row",
+        "kernel_size": "a kernel needs at least one tap",
+        "stride": "a stride of 0 would never move the kernel",
+        "padding": "padding adds zero rows, it cannot remove any",
+        "dilation": "dilation 1 means adjacent taps; 0 would stack every tap on one row",
+        "output_padding": "output_padding adds rows at the end, it cannot remove any"}
+
+
+def _check_setting(name, value, where=""):
+    low = _MINIMUM[name]
+    if value < low:
+        raise ValueError(f"{name}{where} must be >= {low}, got {value} ({_WHY[name]})")
+
+
+def _check_output_padding(op, s, d, where=""):
+    """PyTorch's rule: output_padding must be smaller than the stride or the dilation."""
+    _check_setting("output_padding", op, where)
+    if op >= max(s, d):
+        raise ValueError(
+            f"output_padding{where} must be smaller than either stride or dilation: "
+            f"output_padding = {op} >= max(stride, dilation) = max({s}, {d}) = {max(s, d)} "
+            "(PyTorch's rule: output_padding only resolves the sizes that a strided convolution's floor "
+            "makes ambiguous)")
+
+
+def check_conv_settings(kernel_size, stride=1, padding=0, dilation=1, output_padding=None):
+    """Validate convolution settings (ints or pairs); return them as pairs.
+
+    ``output_padding`` is checked only when given (transposed convolutions).
+    Returns (kernel_size, stride, padding, dilation[, output_padding]) as (h, w) pairs.
+    """
+    values = {"kernel_size": _pair(kernel_size, "kernel_size"), "stride": _pair(stride, "stride"),
+              "padding": _pair(padding, "padding"), "dilation": _pair(dilation, "dilation")}
+    for name, (vh, vw) in values.items():
+        where = "" if vh == vw else " (height)"
+        _check_setting(name, vh, where)
+        _check_setting(name, vw, "" if vh == vw else " (width)")
+    result = tuple(values.values())
+    if output_padding is not None:
+        op = _pair(output_padding, "output_padding")
+        (sh, sw), (dh, dw) = values["stride"], values["dilation"]
+        same = op[0] == op[1] and sh == sw and dh == dw
+        _check_output_padding(op[0], sh, dh, "" if same else " (height)")
+        _check_output_padding(op[1], sw, dw, "" if same else " (width)")
+        result += (op,)
+    return result
+
+
+# --------------------------------------------------------------------------- the formulas
+def _conv_dim(h, k, s, p, d, label):
+    _check_setting("size", h, f" ({label})" if label != "output size" else "")
+    out = (h + 2 * p - d * (k - 1) - 1) // s + 1
+    if out < 1:
+        raise ValueError(
+            f"{label} = floor(({h} + 2*{p} - {d}*({k}-1) - 1)/{s}) + 1 = {out} < 1: the padded input "
+            f"({h} + 2*{p} = {h + 2 * p}) is smaller than the dilated kernel ({d}*({k}-1) + 1 = {d * (k - 1) + 1})")
+    return out
+
+
+def _transpose_dim(h, k, s, p, op, d, label):
+    _check_setting("size", h, f" ({label})" if label != "output size" else "")
+    out = (h - 1) * s - 2 * p + d * (k - 1) + op + 1
+    if out < 1:
+        raise ValueError(
+            f"{label} = ({h}-1)*{s} - 2*{p} + {d}*({k}-1) + {op} + 1 = {out} < 1: the padding "
+            f"({p}) crops more than the transposed convolution produces")
+    return out
+
+
+def _is_pair_call(*values):
+    return any(not _is_int(v) for v in values)
+
+
+def conv2d_output_size(h, kernel_size, stride=1, padding=0, dilation=1):
+    """floor((h + 2p - d(k - 1) - 1) / s) + 1.
+
+    ``h`` and the settings are ints (returns an int) or (height, width) pairs (returns a pair;
+    an int setting applies to both). Raises ValueError, with the arithmetic, for invalid settings
+    or an output smaller than 1.
+    """
+    k, s, p, d = check_conv_settings(kernel_size, stride, padding, dilation)
+    if not _is_pair_call(h, kernel_size, stride, padding, dilation):
+        return _conv_dim(int(h), k[0], s[0], p[0], d[0], "output size")
+    hh, ww = _pair(h, "size")
+    return (_conv_dim(hh, k[0], s[0], p[0], d[0], "output height"),
+            _conv_dim(ww, k[1], s[1], p[1], d[1], "output width"))
+
+
+def conv_transpose2d_output_size(h, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """(h - 1)s - 2p + d(k - 1) + output_padding + 1 (ints, or (height, width) pairs).
+
+    output_padding must be smaller than max(stride, dilation) (PyTorch's rule).
+    """
+    k, s, p, d, op = check_conv_settings(kernel_size, stride, padding, dilation, output_padding)
+    if not _is_pair_call(h, kernel_size, stride, padding, output_padding, dilation):
+        return _transpose_dim(int(h), k[0], s[0], p[0], op[0], d[0], "output size")
+    hh, ww = _pair(h, "size")
+    return (_transpose_dim(hh, k[0], s[0], p[0], op[0], d[0], "output height"),
+            _transpose_dim(ww, k[1], s[1], p[1], op[1], d[1], "output width"))
+
+
+def course_conv_output_size(h, kernel_size, stride=1, padding=0):
+    """The course's form for dilation 1: floor((H + 2p - k)/s) + 1 (ints only)."""
+    return (h + 2 * padding - kernel_size) // stride + 1
+
+
+__all__ = ["conv2d_output_size", "conv_transpose2d_output_size", "course_conv_output_size",
+           "check_conv_settings"]
