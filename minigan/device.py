@@ -8,15 +8,14 @@ minigan drives one GPU (CuPy's current device), so ``"cuda"`` and ``"cuda:0"`` a
 CUDA devices; ``"cuda:1"`` is refused with a message rather than silently mapped to GPU 0.
 The backend names ``"numpy"`` and ``"cupy"`` are accepted wherever a device is.
 
-:class:`ToBackend` is the differentiable move between backends, and :func:`parse_to_args`
-reads the arguments of ``.to(...)`` (for tensors and modules alike).
+The differentiable move between backends is ``ops.ToBackend``; ``Tensor.to`` reads its
+arguments (device, dtype, another tensor) with the helpers here.
 """
 import builtins
 
 import numpy
 
 from . import backend
-from .function import Function
 
 _TYPE_OF_BACKEND = {"numpy": "cpu", "cupy": "cuda"}
 _BACKEND_OF_TYPE = {"cpu": "numpy", "cuda": "cupy"}
@@ -108,64 +107,3 @@ def is_device_like(x):
         except ValueError:
             return False
     return False
-
-
-def parse_to_args(args, kwargs, to_dtype):
-    """Read the arguments of ``.to(...)`` as PyTorch does:
-    ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``, and the keywords
-    ``device=``, ``dtype=``, ``non_blocking=``, ``copy=``.
-
-    Returns ``(backend_name or None, dtype or None, copy)``. ``to_dtype`` turns a dtype-like
-    value into a NumPy dtype (raising TypeError for anything else).
-    """
-    from .tensor import Tensor
-    kwargs = dict(kwargs)
-    where, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)              # one stream: there is nothing to overlap
-    copy = bool(kwargs.pop("copy", False))
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
-    args = list(args)
-    if args and isinstance(args[0], Tensor):
-        other = args.pop(0)
-        where, dtype = other.device, other.dtype
-    elif args and is_device_like(args[0]):
-        where = args.pop(0)
-    if args and dtype is None and not isinstance(args[0], bool):
-        dtype = args.pop(0)
-    if args and isinstance(args[0], bool):       # to(dtype, non_blocking, copy) positional flags
-        args.pop(0)
-        if args and isinstance(args[0], bool):
-            copy = args.pop(0)
-    if args:
-        raise TypeError(f"to() got unexpected argument(s) {args!r}: expected a device, a dtype, "
-                        "a device and a dtype, or a tensor")
-    if isinstance(dtype, str):
-        try:
-            to_dtype(dtype)
-        except TypeError:
-            raise TypeError(f"to({dtype!r}): expected a device ('cpu', 'cuda', 'cuda:0') or a dtype "
-                            "(minigan.float32, minigan.float64, ...)") from None
-    name = None if where is None else backend_of_device(where)
-    if name is not None:
-        backend.get_module(name)      # fail now with the clear message when CuPy is missing
-    return name, (None if dtype is None else to_dtype(dtype)), copy
-
-
-class ToBackend(Function):
-    """Move an array to another backend; the gradient moves back: d(out)/d(in) = identity.
-
-    Its backward is the move back, as an op (``ToBackend.run``), so it can be differentiated
-    again.
-    """
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, a, target):
-        ctx.source = backend.backend_of(a)
-        return backend.to_backend(a, target)
-
-    @staticmethod
-    def backward(ctx, g):
-        return ToBackend.run(g, target=ctx.source)

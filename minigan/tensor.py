@@ -347,7 +347,7 @@ class Tensor:
                             f"{self.device}; move it first with .to('{self.device}')")
         if self._graph_in_place(value):
             value = value.to(self.dtype) if isinstance(value, Tensor) else self._other(value)
-            new = _indexing.SetItem.apply(self._stand_in(), value, index=index)
+            new = ops.SetItem.apply(self._stand_in(), value, index=index)
             return self._take(new, True)
         self.array[index] = value.array if isinstance(value, Tensor) else value
         self._vc[0] += 1
@@ -483,7 +483,7 @@ class Tensor:
         this tensor itself when nothing changes, else a new tensor in the graph (gradients flow
         back through the move and the conversion). Devices: ``"cpu"``, ``"cuda"``,
         ``"cuda:0"``, :class:`minigan.device`, or the backend names ``"numpy"``/``"cupy"``."""
-        name, dtype, copy = _device.parse_to_args(args, kwargs, _as_dtype)
+        name, dtype, copy = _parse_to_args(args, kwargs, _as_dtype)
         out = self
         if dtype is not None and dtype != out.dtype:
             out = out._cast(dtype)
@@ -496,7 +496,7 @@ class Tensor:
     def _move(self, name):
         if self.dtype.kind != "f":      # integer labels: nothing to differentiate
             return Tensor._make(backend.to_backend(self.array, name))
-        return _device.ToBackend.apply(self, target=name)
+        return ops.ToBackend.apply(self, target=name)
 
     def cuda(self, device=None):
         return self.to("cuda" if device is None else device)
@@ -1328,7 +1328,7 @@ def where(condition, input=None, other=None):
                         f"{getattr(cond, 'dtype', type(cond).__name__)}; compare first, e.g. x > 0")
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         return Tensor._make(backend.get_array_module(cond, a.array, b.array).where(cond, a.array, b.array))
-    return _indexing.Where.apply(a, b, cond=cond)
+    return ops.Where.apply(a, b, cond=cond)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -1349,7 +1349,6 @@ def _wrap(array, requires_grad):
 
 from . import ops  # noqa: E402  (ops needs Tensor, defined above)
 from . import device as _device  # noqa: E402
-from . import indexing as _indexing  # noqa: E402
 
 
 def empty_like_shape(shape, dtype=None):
@@ -1357,3 +1356,45 @@ def empty_like_shape(shape, dtype=None):
     initialiser fills next)."""
     dtype = _default_dtype if dtype is None else _as_dtype(dtype)
     return backend.active_module().empty(tuple(shape), dtype=dtype)
+
+
+def _parse_to_args(args, kwargs, to_dtype):
+    """Read the arguments of ``.to(...)`` as PyTorch does:
+    ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``, and the keywords
+    ``device=``, ``dtype=``, ``non_blocking=``, ``copy=``.
+
+    Returns ``(backend_name or None, dtype or None, copy)``. ``to_dtype`` turns a dtype-like
+    value into a NumPy dtype (raising TypeError for anything else).
+    """
+    kwargs = dict(kwargs)
+    where, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)              # one stream: there is nothing to overlap
+    copy = bool(kwargs.pop("copy", False))
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
+    args = list(args)
+    if args and isinstance(args[0], Tensor):
+        other = args.pop(0)
+        where, dtype = other.device, other.dtype
+    elif args and _device.is_device_like(args[0]):
+        where = args.pop(0)
+    if args and dtype is None and not isinstance(args[0], bool):
+        dtype = args.pop(0)
+    if args and isinstance(args[0], bool):       # to(dtype, non_blocking, copy) positional flags
+        args.pop(0)
+        if args and isinstance(args[0], bool):
+            copy = args.pop(0)
+    if args:
+        raise TypeError(f"to() got unexpected argument(s) {args!r}: expected a device, a dtype, "
+                        "a device and a dtype, or a tensor")
+    if isinstance(dtype, str):
+        try:
+            to_dtype(dtype)
+        except TypeError:
+            raise TypeError(f"to({dtype!r}): expected a device ('cpu', 'cuda', 'cuda:0') or a dtype "
+                            "(minigan.float32, minigan.float64, ...)") from None
+    name = None if where is None else _device.backend_of_device(where)
+    if name is not None:
+        backend.get_module(name)      # fail now with the clear message when CuPy is missing
+    return name, (None if dtype is None else to_dtype(dtype)), copy
