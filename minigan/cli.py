@@ -166,6 +166,11 @@ def build_parser():
         register_cli = None
     if register_cli is not None:
         register_cli(sub)
+
+    # --- minigan evaluate (issue 15): its logic lives in minigan/evaluate.py
+    from .evaluate import register_cli as register_evaluate
+    register_evaluate(sub)
+    # --- end minigan evaluate
     return parser
 
 

@@ -31,3 +31,8 @@ def build_model(name):
 
 __all__ = ["Generator", "Discriminator", "DCGAN_Generator", "DCGAN_Discriminator", "dcgan_init_",
            "build_gan", "build_model", "MODEL_NAMES"]
+
+# --- the metrics' feature network (issue 15)
+from .classifier import FEATURE_DIM, MNISTClassifier  # noqa: E402
+
+__all__ += ["MNISTClassifier", "FEATURE_DIM"]
