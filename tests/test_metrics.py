@@ -177,3 +177,110 @@ def test_images_of_the_wrong_shape_or_range_are_refused():
     with pytest.raises(ValueError, match="float images"):
         check_images(np.zeros((4, 1, 28, 28), dtype=np.uint8))
     assert check_images(np.zeros((4, 784), dtype=np.float32)).shape == (4, 1, 28, 28)
+
+
+# --------------------------------------------------------------------------- the shipped classifier
+@pytest.fixture(scope="module")
+def mnist_sets():
+    from minigan.metrics.classifier import load_split
+    return load_split("mnist", "test", mnist_dir()), load_split("mnist", "train", mnist_dir())
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from minigan.metrics import load_classifier
+    return load_classifier("mnist")
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_the_shipped_classifier_reaches_its_recorded_accuracy(mnist_sets, shipped):
+    from minigan.metrics import accuracy
+    from minigan.metrics.classifier import read_record
+    test, _ = mnist_sets
+    acc = accuracy(shipped, test.images, test.labels)
+    assert acc >= 0.985
+    assert acc == pytest.approx(read_record("mnist")["test_accuracy"], abs=1e-4)
+
+
+def test_a_changed_weights_file_is_refused(tmp_path):
+    import json
+    import shutil
+
+    from minigan.metrics import load_classifier
+    from minigan.metrics.classifier import record_path, weights_path
+    shutil.copy(weights_path("mnist"), tmp_path / "c.npz")
+    record = json.loads(record_path("mnist").read_text())
+    (tmp_path / "c.json").write_text(json.dumps(record))
+    load_classifier(path=tmp_path / "c.npz")                     # intact: loads
+    with open(tmp_path / "c.npz", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ValueError, match="sha256"):
+        load_classifier(path=tmp_path / "c.npz")
+
+
+def blur(x, sigma):
+    """Separable Gaussian blur (radius 3 sigma), background -1 outside the image."""
+    r = max(1, int(3 * sigma))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    p = np.pad(x, ((0, 0), (0, 0), (r, r), (r, r)), constant_values=-1)
+    rows = sum(k[i] * p[:, :, i:i + 28, :] for i in range(2 * r + 1))
+    return sum(k[i] * rows[:, :, :, i:i + 28] for i in range(2 * r + 1))
+
+
+def pixelate(x, f):
+    small = x.reshape(len(x), 1, 28 // f, f, 28 // f, f).mean(axis=(3, 5))
+    return small.repeat(f, axis=2).repeat(f, axis=3)
+
+
+def black_square(x, side):
+    y = x.copy()
+    lo = (28 - side) // 2
+    y[:, :, lo:lo + side, lo:lo + side] = -1
+    return y
+
+
+def noise(x, std):
+    return np.clip(x + std * np.random.default_rng(0).standard_normal(x.shape), -1, 1)
+
+
+CORRUPTIONS = {"gaussian noise": (noise, [0.1, 0.25, 0.5, 1.0]), "blur": (blur, [0.5, 1.0, 1.5, 2.0]),
+               "black square": (black_square, [6, 10, 14, 18]), "pixelation": (pixelate, [2, 4, 7, 14])}
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_fid_rises_with_every_corruption_and_is_near_the_floor_for_real_images(mnist_sets, shipped):
+    from minigan.metrics import classify
+    test, train = mnist_sets
+    n = 2000
+    ref, _ = classify(shipped, test.images[:n])
+    held_out = test.images[5000:5000 + n]
+    feats = lambda images: classify(shipped, images.astype(np.float32))[0]   # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")            # N = 2,000 is at the warning's edge: fine here
+        floor = fid_from_features(feats(train.images[:n]), ref)
+        clean = fid_from_features(feats(held_out), ref)
+        # held-out test images and training images are two samples of the same digits: their
+        # FIDs agree within a factor 1.5 (both are the finite-N bias, about the same size)
+        assert floor / 1.5 < clean < floor * 1.5
+        for name, (corrupt, strengths) in CORRUPTIONS.items():
+            fids = [clean] + [fid_from_features(feats(corrupt(held_out, s)), ref) for s in strengths]
+            assert all(a < b for a, b in zip(fids, fids[1:])), (name, fids)
+            assert fids[-1] > 5 * floor, (name, fids)
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_evaluate_images_is_deterministic_and_scores_real_images_well(mnist_sets, shipped):
+    from minigan.metrics import evaluate_images
+    test, train = mnist_sets
+    images = train.images[10000:12000]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = evaluate_images(images, shipped)
+        b = evaluate_images(images.copy(), shipped)
+    assert a == b
+    assert a["n"] == 2000 and a["coverage"] == 10 and a["inception_score"] > 8
+    assert a["precision"] > 0.6 and a["recall"] > 0.6 and a["fid"] < 2 * a["fid_floor"]
