@@ -248,6 +248,10 @@ def build_parser():
     p.set_defaults(func=cmd_demo)
 
     _add_shapes(sub)
+
+    # --- minigan evaluate (issue 15): its logic lives in minigan/evaluate.py
+    from .evaluate import register_cli as register_evaluate
+    register_evaluate(sub)
     return parser
 
 

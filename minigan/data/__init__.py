@@ -9,6 +9,7 @@ from .idx import read_idx, write_idx
 from .loader import DataLoader
 from .mnist import MNIST, DatasetNotFoundError, FashionMNIST
 from .toy import ModeCoverage, count_modes, mode_centers, ring_of_gaussians
+from .toy import GRID_STD, grid_centers, grid_of_gaussians  # the 5x5 grid (issue 15)
 
 # The datasets known by name (``minigan train --dataset``): the one list of their names.
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
@@ -21,4 +22,5 @@ def load_dataset(name, root=None, split="train", limit=None, download=True):
     return DATASETS[name](root=root, split=split, limit=limit, download=download)
 
 __all__ = ["DATASETS", "load_dataset", "MNIST", "FashionMNIST", "DataLoader", "read_idx", "write_idx", "DatasetNotFoundError",
-           "ring_of_gaussians", "count_modes", "mode_centers", "ModeCoverage"]
+           "ring_of_gaussians", "count_modes", "mode_centers", "ModeCoverage",
+           "grid_of_gaussians", "grid_centers", "GRID_STD"]

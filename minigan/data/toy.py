@@ -1,4 +1,4 @@
-"""The ring of Gaussians: the classic 2-D toy problem for seeing mode collapse.
+"""The ring of Gaussians (and the 5x5 grid): the classic 2-D toy problems for seeing mode collapse.
 
 Eight small Gaussians (``std`` 0.02) sit evenly on a circle of radius 2 (Metz et al.,
 *Unrolled GANs*, 2017). A GAN that collapses puts all its samples on one or two of them;
@@ -54,8 +54,9 @@ def default_min_count(n):
     return max(1, math.ceil(0.01 * n))
 
 
-def count_modes(points, n_modes=8, radius=2.0, std=0.02, threshold=3.0, min_count=None):
-    """How well ``points`` (``(n, 2)``, e.g. generator samples) cover the ring's modes.
+def count_modes(points, n_modes=8, radius=2.0, std=0.02, threshold=3.0, min_count=None, centers=None):
+    """How well ``points`` (``(n, 2)``, e.g. generator samples) cover the ring's modes
+    (or any other ``centers`` (M, 2), e.g. :func:`grid_centers` with ``std=GRID_STD``).
 
     The rule:
       - each sample belongs to its nearest center;
@@ -80,7 +81,10 @@ def count_modes(points, n_modes=8, radius=2.0, std=0.02, threshold=3.0, min_coun
     n = len(pts)
     if min_count is None:
         min_count = default_min_count(n)
-    centers = mode_centers(n_modes, radius).astype(numpy.float64)
+    centers = (mode_centers(n_modes, radius) if centers is None else numpy.asarray(centers)).astype(numpy.float64)
+    if centers.ndim != 2 or centers.shape[1] != 2:
+        raise ValueError(f"count_modes: expected centers of shape (M, 2), got {centers.shape}")
+    n_modes = len(centers)
     if n == 0:
         return ModeCoverage(0, 0.0, numpy.zeros(n_modes, dtype=numpy.int64))
     dist = numpy.linalg.norm(pts[:, None, :] - centers[None, :, :], axis=2)   # (n, n_modes)
@@ -88,3 +92,31 @@ def count_modes(points, n_modes=8, radius=2.0, std=0.02, threshold=3.0, min_coun
     good = dist[numpy.arange(n), nearest] <= threshold * std
     counts = numpy.bincount(nearest[good], minlength=n_modes).astype(numpy.int64)
     return ModeCoverage(int((counts >= min_count).sum()), float(good.mean()), counts)
+
+
+# --------------------------------------------------------------------------- the grid of 25
+GRID_STD = 0.05
+
+
+def grid_centers(side=5, spacing=2.0):
+    """The ``side x side`` centers, float32 ``(side**2, 2)``, on a square grid centred at 0
+    (for 5 x 5 and spacing 2: every pair from {-4, -2, 0, 2, 4}, as in VEEGAN and PacGAN)."""
+    if not isinstance(side, (int, numpy.integer)) or isinstance(side, bool) or side < 1:
+        raise ValueError(f"side must be a positive integer, got {side!r}")
+    axis = spacing * (numpy.arange(side) - (side - 1) / 2)
+    gx, gy = numpy.meshgrid(axis, axis, indexing="ij")
+    return numpy.stack([gx.ravel(), gy.ravel()], axis=1).astype(numpy.float32)
+
+
+def grid_of_gaussians(n, side=5, spacing=2.0, std=GRID_STD, seed=None, return_modes=False):
+    """``n`` points from the grid of ``side**2`` Gaussians (std 0.05): a center chosen
+    uniformly, plus Gaussian noise. Same conventions as :func:`ring_of_gaussians`."""
+    if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    if std < 0:
+        raise ValueError(f"std must be >= 0, got {std!r}")
+    centers = grid_centers(side, spacing).astype(numpy.float64)
+    rng = _backend.generator("numpy") if seed is None else numpy.random.default_rng(seed)
+    modes = rng.integers(0, len(centers), size=n)
+    points = (centers[modes] + std * rng.standard_normal((n, 2))).astype(numpy.float32)
+    return (points, modes.astype(numpy.int64)) if return_modes else points

@@ -8,6 +8,11 @@ from .batchnorm import batch_norm
 from .conv import conv2d, conv_transpose2d
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits
+# --- classifier kernels (issue 15: pooling, softmax, multi-class losses)
+from .loss import cross_entropy, nll_loss
+from .pooling import avg_pool2d, max_pool2d
+from .softmax import log_softmax, softmax
 
 __all__ = ["conv2d", "conv_transpose2d", "batch_norm", "linear", "relu", "leaky_relu", "tanh", "sigmoid",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "max_pool2d", "avg_pool2d", "softmax", "log_softmax", "cross_entropy", "nll_loss"]

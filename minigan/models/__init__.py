@@ -34,3 +34,9 @@ def build_model(name):
 
 __all__ = ["Generator", "Discriminator", "DCGAN_Generator", "DCGAN_Discriminator", "dcgan_init_",
            "build_gan", "build_model", "GAN_NAMES", "MODEL_NAMES"]
+
+
+# --- the metrics' feature network (issue 15)
+from .classifier import FEATURE_DIM, MNISTClassifier  # noqa: E402
+
+__all__ += ["MNISTClassifier", "FEATURE_DIM"]

@@ -7,6 +7,11 @@ from .conv import Conv2d, ConvTranspose2d
 from .linear import Flatten, Linear
 from .loss import BCELoss, BCEWithLogitsLoss
 from .module import Module, Parameter
+# --- classifier layers (issue 15)
+from .loss import CrossEntropyLoss, NLLLoss
+from .pooling import AvgPool2d, MaxPool2d
+from .softmax import LogSoftmax, Softmax
 
 __all__ = ["Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "Module", "Parameter", "Sequential", "Linear", "Flatten", "ReLU", "LeakyReLU", "Tanh",
-           "Sigmoid", "BCELoss", "BCEWithLogitsLoss", "init"]
+           "Sigmoid", "BCELoss", "BCEWithLogitsLoss", "init",
+           "MaxPool2d", "AvgPool2d", "Softmax", "LogSoftmax", "CrossEntropyLoss", "NLLLoss"]

@@ -1,0 +1,55 @@
+"""``minigan evaluate``: the table and the JSON of a real (tiny) run, determinism with a seed, and
+one-line errors (status 2) for a missing run, a file that is not a GAN checkpoint, too few samples."""
+import json
+
+import pytest
+
+from .helpers import mnist_dir
+from .test_cli import assert_one_line_error, run
+
+needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="real MNIST not found (set MINIGAN_DATA_DIR)")
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["evaluate"], ["--checkpoint RUN"]),
+    (["evaluate", "--checkpoint", "no/such/run"], ["no such run folder", "no/such/run"]),
+    (["evaluate", "--n", "0", "--checkpoint", "x"], ["--n", "positive integer"]),
+    (["evaluate", "train-classifier", "--dataset", "cifar"], ["invalid choice"]),
+])
+def test_bad_arguments_give_one_line_and_status_2(args, needles):
+    assert_one_line_error(run(*args), *needles)
+
+
+def test_a_folder_or_file_that_is_not_a_run(tmp_path):
+    assert_one_line_error(run("evaluate", "--checkpoint", str(tmp_path)), "without a checkpoint.pkl")
+    bogus = tmp_path / "checkpoint.pkl"
+    bogus.write_bytes(b"hello")
+    assert_one_line_error(run("evaluate", "--checkpoint", str(tmp_path)), "not a minigan file")
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_evaluate_a_tiny_run_prints_the_table_and_writes_the_json(tmp_path):
+    out = tmp_path / "run"
+    env = {"MINIGAN_DATA_DIR": str(mnist_dir())}
+    r = run("train", "--model", "mlp", "--epochs", "1", "--limit", "256", "--batch-size", "64",
+            "--out", str(out), "--no-progress", env_extra=env)
+    assert r.returncode == 0, r.stderr
+    scores = []
+    for name in ("a.json", "b.json"):
+        r = run("evaluate", "--checkpoint", str(out), "--n", "500", "--seed", "3", "--json",
+                str(tmp_path / name), env_extra=env)
+        assert r.returncode == 0, r.stderr
+        assert "biased" in r.stderr                                   # N = 500 < 2,000
+        for row in ("FID floor (train vs test)", "Inception score", "precision (k=3)", "recall (k=3)",
+                    "class coverage", "mean confidence"):
+            assert row in r.stdout
+        scores.append(json.loads((tmp_path / name).read_text()))
+    assert scores[0] == scores[1]                                     # same seed, same numbers
+    s = scores[0]
+    assert s["n"] == 500 and s["model"] == "mlp" and s["fid"] > s["fid_floor"] > 0
+    for key in ("inception_score", "precision", "recall", "coverage", "confidence", "label_kl"):
+        assert key in s
+    assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--n", "5", env_extra=env), "too few")
+    assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--n", "20000", env_extra=env),
+                          "real images available")
