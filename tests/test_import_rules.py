@@ -1,6 +1,6 @@
 """The package's layers, read from its imports (every import, at the top of a file or inside a
 function): core (backend, tensor, autograd, function, ops, ...) -> functional -> nn -> optim ->
-models -> data -> training -> cli. Dependencies point down; the only circle allowed is the
+models -> data -> metrics -> training -> cli. Dependencies point down; the only circle allowed is the
 core's tensor/function/ops trio; nothing below nn/ imports nn/, models/, training/ or argparse."""
 import ast
 from pathlib import Path
@@ -48,9 +48,11 @@ def imports():
 
 def layer(module):
     """The layer of a minigan module: 0 for the core, then functional, nn, optim, models, data,
-    training, cli; the package's __init__ and __main__ sit on top."""
+    shapes (explain/trace), metrics, training, evaluate (the evaluate command), cli; the
+    package's __init__ and __main__ sit on top."""
     top = module.split(".")[1] if "." in module else ""
-    order = ["", "functional", "nn", "optim", "models", "data", "shapes", "training", "cli", "__main__"]
+    order = ["", "functional", "nn", "optim", "models", "data", "shapes", "metrics", "training", "evaluate",
+             "cli", "__main__"]
     return order.index(top) if top in order else 0
 
 

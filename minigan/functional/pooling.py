@@ -22,7 +22,7 @@ raw arrays only (not on Tensors): pooling has no second derivative through autog
 Not supported (a ValueError says so): ``dilation`` other than 1, ``ceil_mode=True``,
 ``return_indices=True`` and ``divisor_override``; the course's networks use none of them.
 """
-from .. import shapes
+from .. import conv_arithmetic
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -91,7 +91,7 @@ class AvgPool2d(Function):
 def pool_settings(name, kernel_size, stride, padding, dilation=1, ceil_mode=False):
     """Checked (kernel, stride, padding) pairs; stride None means the kernel size."""
     try:
-        kernel, s, p, d = shapes.check_conv_settings(kernel_size, kernel_size if stride is None else stride,
+        kernel, s, p, d = conv_arithmetic.check_conv_settings(kernel_size, kernel_size if stride is None else stride,
                                                      padding, dilation)
     except (ValueError, TypeError) as e:
         raise type(e)(f"{name}: {e}") from None
@@ -113,7 +113,7 @@ def _pool(name, fn, x, kernel_size, stride, padding, dilation=1, ceil_mode=False
         raise ValueError(f"{name}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     kernel, s, p = pool_settings(name, kernel_size, stride, padding, dilation, ceil_mode)
     try:
-        out_size = shapes.conv2d_output_size(x.shape[2:], kernel, s, p)
+        out_size = conv_arithmetic.conv2d_output_size(x.shape[2:], kernel, s, p)
     except ValueError as e:
         raise ValueError(f"{name}: input of shape {x.shape} is too small: {e}") from None
     return fn.apply(x, kernel=kernel, stride=s, padding=p, out_size=out_size, **extra)
