@@ -120,6 +120,59 @@ def test_k_discriminator_steps_per_generator_step():
         GAN(G, D, 100, g_loss="hinge")
 
 
+class _Seen(minigan.nn.Module):
+    """Wraps a network and records every input batch it is called on."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(x.numpy().copy())
+        return self.inner(x)
+
+
+@pytest.mark.parametrize("reuse_fake", [False, True])
+def test_which_noise_each_step_sees(reuse_fake):
+    # Algorithm 1 (Goodfellow et al. 2014) draws one noise batch for the discriminator step
+    # and a new one for the generator step; reuse_fake=True gives G's step D's own fakes.
+    minigan.manual_seed(0)
+    G, D = _Seen(minigan.nn.Linear(3, 5)), _Seen(minigan.nn.Linear(5, 1))
+    D_out = minigan.nn.Sequential(D, minigan.nn.Sigmoid())
+    gan = GAN(G, D_out, 3, reuse_fake=reuse_fake)
+    drawn = []
+    plain_noise = gan.noise
+    gan.noise = lambda n: drawn.append(plain_noise(n)) or drawn[-1]
+    real = minigan.randn(4, 5)
+    w, b = G.inner.weight.numpy().copy(), G.inner.bias.numpy().copy()   # G moves only after D's inputs are seen
+    gan.train_step(real)
+    zs = [z.numpy() for z in drawn]
+    assert len(zs) == (1 if reuse_fake else 2), "noise batches drawn in one iteration"
+    if not reuse_fake:
+        assert not np.array_equal(zs[0], zs[1]), "the generator step's noise repeats the discriminator's"
+    g_noise = zs[-1]
+    # G's inputs, in order: the D step's z, then (fresh noise only) the G step's z'.
+    assert len(G.seen) == len(zs)
+    for seen, z in zip(G.seen, zs):
+        np.testing.assert_array_equal(seen, z)
+    # D's inputs: the real batch, the D step's fakes, then the fakes the generator step scores.
+    assert len(D.seen) == 3
+    np.testing.assert_array_equal(D.seen[0], real.numpy())
+    np.testing.assert_allclose(D.seen[1], zs[0] @ w.T + b, rtol=1e-6, atol=1e-6)
+    if reuse_fake:
+        np.testing.assert_array_equal(D.seen[2], D.seen[1])
+    else:
+        assert not np.allclose(D.seen[2], D.seen[1])
+        np.testing.assert_allclose(D.seen[2], g_noise @ w.T + b, rtol=1e-6, atol=1e-6)
+
+
+def test_reuse_fake_must_be_a_bool():
+    G, D = build_gan("mlp")
+    with pytest.raises(TypeError, match="reuse_fake"):
+        GAN(G, D, 100, reuse_fake="yes")
+
+
 def _config(tmp_path, name, **kw):
     base = dict(model="dcgan", epochs=2, batch_size=8, out=str(tmp_path / name), sample_epochs=(1,),
                 checkpoint_every=1, progress=False, seed=3)

@@ -5,9 +5,15 @@ For each real minibatch x of size m, with noise z ~ N(0, I):
   discriminator step   maximise  mean[ log D(x) + log(1 - D(G(z))) ]
                        = minimise BCE(D(x), 1) + BCE(D(G(z)), 0)      (the fakes are detached:
                                                                       this step must not move G)
-  generator step       after every k discriminator steps, either
-                       "non-saturating"  minimise -log D(G(z))  = BCE(D(G(z)), 1)   (default)
-                       "minimax"         minimise log(1 - D(G(z))) = -BCE(D(G(z)), 0)
+  generator step       after every k discriminator steps, on a fresh noise batch z' ~ N(0, I)
+                       (Algorithm 1 samples a new minibatch of noise for this step), either
+                       "non-saturating"  minimise -log D(G(z'))  = BCE(D(G(z')), 1)   (default)
+                       "minimax"         minimise log(1 - D(G(z'))) = -BCE(D(G(z')), 0)
+
+``GAN(..., reuse_fake=True)`` instead feeds the generator step the discriminator step's own
+fake batch G(z): one generator forward per iteration instead of two, the shortcut PyTorch's
+DCGAN example takes. It is not Algorithm 1 (the generator then climbs D's gradient at points
+D has just been trained on), so it is an option, not the default.
 
 The minimax loss is the one in the paper's algorithm; its gradient vanishes when D rejects
 the fakes confidently (D(G(z)) near 0), which is exactly the situation early in training,
@@ -39,9 +45,13 @@ class TrainingDiverged(RuntimeError):
 class GAN:
     """A generator, a discriminator, their Adam optimizers and the steps that train them."""
 
-    def __init__(self, G, D, z_dim, lr=2e-4, betas=(0.5, 0.999), k=1, g_loss="non-saturating"):
+    def __init__(self, G, D, z_dim, lr=2e-4, betas=(0.5, 0.999), k=1, g_loss="non-saturating",
+                 reuse_fake=False):
         check_gan_settings(k, g_loss)
+        if not isinstance(reuse_fake, bool):
+            raise TypeError(f"reuse_fake must be True or False, got {reuse_fake!r}")
         self.G, self.D, self.z_dim, self.k, self.g_loss = G, D, z_dim, k, g_loss
+        self.reuse_fake = reuse_fake
         self.opt_G = optim.Adam(G.parameters(), lr=lr, betas=betas)
         self.opt_D = optim.Adam(D.parameters(), lr=lr, betas=betas)
         self.criterion = nn.BCELoss()
@@ -110,11 +120,17 @@ class GAN:
 
     def train_step(self, real):
         """A discriminator step and, every k-th time, a generator step. Returns a dict of
-        0-d arrays on the active backend (no device-to-host copy here)."""
+        0-d arrays on the active backend (no device-to-host copy here).
+
+        The generator step sees G(z') for fresh noise z' (Algorithm 1), or, with
+        ``reuse_fake=True``, the discriminator step's fake batch G(z)."""
         g_turn = self.d_steps + 1 >= self.k
-        loss_D, d_x, d_g_z, fake = self.discriminator_step(real, keep_fake_graph=g_turn)
+        reuse = g_turn and self.reuse_fake
+        loss_D, d_x, d_g_z, fake = self.discriminator_step(real, keep_fake_graph=reuse)
         out = {"d_loss": loss_D.array, "d_x": d_x.array, "d_g_z": d_g_z.array}
         if g_turn:
+            if not reuse:
+                fake = self.G(self.noise(real.shape[0]))      # z' drawn after D's step, as in Algorithm 1
             out["g_loss"] = self.generator_step(fake).array
         return out
 
