@@ -44,7 +44,10 @@ def worker_gan(model, steps, clock):
     from minigan.training.gan import GAN
     minigan.manual_seed(0)
     G, D = build_gan(model)
-    gan = GAN(G, D, 100)
+    try:        # the same work in both trees: the older GAN always reused D's fake batch
+        gan = GAN(G, D, 100, reuse_fake=True)
+    except TypeError:
+        gan = GAN(G, D, 100)
     shape = (128, 784) if model == "mlp" else (128, 1, 28, 28)
     rng = np.random.default_rng(0)
     batches = [minigan.Tensor(np.tanh(rng.standard_normal(shape)).astype(np.float32)) for _ in range(4)]

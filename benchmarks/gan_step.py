@@ -108,7 +108,9 @@ def worker_minigan(model, backend, batch, steps, warmup, layers):
     sync = (lambda: xp.cuda.Stream.null.synchronize()) if backend == "cupy" else (lambda: None)
     G, D = build_gan(model)
     G.to(backend), D.to(backend)
-    gan = GAN(G, D, 100)
+    # the PyTorch step below reuses D's fake batch for the G step (pytorch/examples' shortcut);
+    # minigan's default draws fresh noise (Algorithm 1), so the same work is asked for here
+    gan = GAN(G, D, 100, reuse_fake=True)
     shape = (batch, 784) if model == "mlp" else (batch, 1, 28, 28)
     rng = np.random.default_rng(0)
     batches = [minigan.Tensor(minigan.backend.to_backend(
