@@ -467,3 +467,20 @@ def test_gradgradcheck_norm_var_std_max(data, shape):
     gradgradcheck(lambda x: x.var(dim=0).tanh(), (x,))
     gradgradcheck(lambda x: x.std(dim=1), (x,))
     gradgradcheck(lambda x: (x.max(dim=1).values * x.sum()), (x,))
+
+
+@settings(**SETTINGS)
+@given(data=st.data(), shape=shapes(min_dims=2, max_dims=2, max_side=4))
+def test_gradgradcheck_softmax_family_and_cross_entropy(data, shape):
+    x = leaf(data.draw(float64_arrays(shape)))
+    gradgradcheck(lambda x: F.softmax(x, dim=1), (x,))
+    gradgradcheck(lambda x: F.log_softmax(x, dim=-1), (x,))
+    target = minigan.tensor(data.draw(st.lists(st.integers(0, shape[1] - 1), min_size=shape[0],
+                                               max_size=shape[0])))
+    gradgradcheck(lambda x: F.cross_entropy(x, target), (x,))
+
+
+def test_pooling_says_it_has_no_second_derivative():
+    x = leaf(np.random.default_rng(0).standard_normal((1, 1, 4, 4)))
+    with pytest.raises(RuntimeError, match="MaxPool2d does not support create_graph"):
+        autograd.grad(F.max_pool2d(x, 2).sum(), x, create_graph=True)

@@ -17,20 +17,27 @@ from ..tensor import Tensor
 
 
 class LogSoftmax(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, dim=-1):
         xp = get_array_module(x)
         shifted = x - x.max(axis=dim, keepdims=True)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.p, ctx.dim = xp.exp(out), dim
+        ctx.save_for_backward(out)
+        ctx.p, ctx.dim = xp.exp(out), dim          # p = softmax(x), kept for a first-order backward
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return g - ctx.p * g.sum(axis=ctx.dim, keepdims=True)
+        (out,) = ctx.saved_tensors
+        p = out.exp() if ctx.graph else ctx.p      # building a graph: p as a function of the output
+        return g - p * g.sum(axis=ctx.dim, keepdims=True)
 
 
 class Softmax(Function):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, dim=-1):
         xp = get_array_module(x)
