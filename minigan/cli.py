@@ -62,7 +62,8 @@ def cmd_train(args):
                          k=args.k, g_loss=args.g_loss, z_dim=args.z_dim, seed=args.seed,
                          backend=args.backend, out=out, sample_epochs=args.sample_epochs,
                          checkpoint_every=args.checkpoint_every, limit=args.limit,
-                         data_root=args.data_dir, progress=not args.no_progress)
+                         data_root=args.data_dir, progress=not args.no_progress,
+                         eval_every=args.eval_every, eval_n=args.eval_n)
     train(config, resume=args.resume, overwrite=args.overwrite)
     print(f"done: samples, curves and the checkpoint are in {out}")
     return 0
@@ -134,6 +135,12 @@ def build_parser():
                    help="use only the first N training images (quick experiments)")
     p.add_argument("--data-dir", default=None,
                    help="folder with the MNIST IDX files (default: $MINIGAN_DATA_DIR, then the user cache)")
+    # --- minigan train --eval-every (issue 15)
+    p.add_argument("--eval-every", type=_non_negative_int, default=0,
+                   help="score the generator (FID, IS, precision, recall) every N epochs; 0 = never (default)")
+    p.add_argument("--eval-n", type=_positive_int, default=10000,
+                   help="samples per evaluation (default 10000)")
+    # --- end --eval-every
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     p.add_argument("--overwrite", action="store_true", help="replace a run already in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

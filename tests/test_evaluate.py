@@ -53,3 +53,18 @@ def test_evaluate_a_tiny_run_prints_the_table_and_writes_the_json(tmp_path):
     assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--n", "5", env_extra=env), "too few")
     assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--n", "20000", env_extra=env),
                           "real images available")
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_train_with_eval_every_records_scores_and_draws_the_fid_curve(tmp_path):
+    out = tmp_path / "run"
+    r = run("train", "--model", "mlp", "--epochs", "2", "--limit", "256", "--batch-size", "64",
+            "--out", str(out), "--no-progress", "--eval-every", "1", "--eval-n", "300",
+            env_extra={"MINIGAN_DATA_DIR": str(mnist_dir())})
+    assert r.returncode == 0, r.stderr
+    history = json.loads((out / "history.json").read_text())
+    assert [e["epoch"] for e in history["eval"]] == [1, 2]
+    assert all(e["n"] == 300 and e["fid"] > e["fid_floor"] > 0 for e in history["eval"])
+    assert (out / "fid.png").exists() and "FID" in r.stdout
+    assert_one_line_error(run("train", "--eval-every", "-1"), "--eval-every", "non-negative")

@@ -6,6 +6,7 @@ A run writes into one folder:
     samples_epoch_005.png ...   64 samples from one fixed noise batch, at the chosen epochs
     history.json, history.csv   per-epoch D loss, G loss, mean D(x), mean D(G(z)), seconds
     curves.png                  the losses and the discriminator outputs
+    fid.png                     with --eval-every: FID over the epochs (scores in history["eval"])
 """
 import csv
 import io
@@ -19,6 +20,7 @@ from .. import backend
 from ..io import atomic_write, load, save, save_json
 from ..models import build_gan
 from ..tensor import Tensor
+from .evaluation import EpochEvaluator
 from .figures import plot_history, save_image_grid
 from .gan import G_LOSSES, GAN
 
@@ -50,6 +52,8 @@ class TrainConfig:
     data_root: str = None
     progress: bool = True
     extra: dict = field(default_factory=dict)
+    eval_every: int = 0         # score the generator every N epochs (0: never); see evaluation.py
+    eval_n: int = 10000         # samples per evaluation
 
     def validate(self):
         def positive_int(name, value):
@@ -65,6 +69,9 @@ class TrainConfig:
             positive_int(name, getattr(self, name))
         if self.limit is not None:
             positive_int("limit", self.limit)
+        if not isinstance(self.eval_every, int) or self.eval_every < 0:
+            raise ValueError(f"eval_every must be a non-negative integer, got {self.eval_every!r}")
+        positive_int("eval_n", self.eval_n)
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         for name in ("beta1", "beta2"):
@@ -175,6 +182,7 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print):
             return history
         log(f"resuming {config.model} from epoch {ckpt['epoch']} in {config.out}")
     save_json(asdict(config), os.path.join(config.out, "config.json"))
+    evaluator = EpochEvaluator(config)          # --eval-every (issue 15)
 
     for epoch in range(start, config.epochs + 1):
         t0 = time.perf_counter()
@@ -191,6 +199,7 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print):
         last = epoch == config.epochs
         if epoch in config.sample_epochs or last:
             save_image_grid(gan.sample(fixed_z), os.path.join(config.out, f"samples_epoch_{epoch:03d}.png"))
+        evaluator.after_epoch(epoch, last, G, history, config.out, log)
         save_json(history, os.path.join(config.out, "history.json"))
         if epoch % config.checkpoint_every == 0 or last:
             with atomic_write(os.path.join(config.out, "history.csv"), "w") as f:
