@@ -32,10 +32,12 @@ def main():
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", default="1,5,10")
+    parser.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
     args = parser.parse_args()
+    minigan.set_backend(args.backend)
     warnings.simplefilter("ignore")
     data = MNIST(split="train", download=False).images
-    classifier = load_classifier("mnist")
+    classifier = load_classifier("mnist", args.backend)
     epochs = [int(e) for e in args.epochs.split(",")]
     rows = []
     print("| model | epochs' worth (steps) | seed | FID | floor | IS | precision | recall | coverage | train s | eval s |")
@@ -43,13 +45,14 @@ def main():
     for seed in (int(s) for s in args.seeds.split(",")):
         minigan.manual_seed(seed)
         G, D = build_gan(args.model)
+        G.to(args.backend), D.to(args.backend)
         gan = GAN(G, D, 100)
         rng = numpy.random.default_rng(seed)
         step, train_s = 0, 0.0
         for ep in epochs:
             t0 = time.perf_counter()
             while step < ep * STEPS_PER_EPOCH:
-                gan.train_step(minigan.tensor(data[rng.integers(0, len(data), 128)]))
+                gan.train_step(minigan.tensor(data[rng.integers(0, len(data), 128)]).to(args.backend))
                 step += 1
             train_s += time.perf_counter() - t0
             t0 = time.perf_counter()

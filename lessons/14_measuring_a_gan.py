@@ -22,7 +22,6 @@ Run:  MINIGAN_DATA_DIR=/path/to/mnist python lessons/14_measuring_a_gan.py [--qu
 # classifier shipped with minigan, and compare what it "sees" in real and in generated images.
 
 # %%
-import math
 import sys
 import time
 import warnings
