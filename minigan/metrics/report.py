@@ -26,7 +26,8 @@ from .precision_recall import DEFAULT_K, precision_recall
 DEFAULT_N = 10000
 KEYS = ("fid", "fid_floor", "n", "inception_score", "inception_score_std", "precision", "recall",
         "coverage", "label_kl", "confidence")
-_REAL = {}       # (dataset, n, root, backend, classifier id) -> (test features, floor)
+_REAL = {}       # (dataset, n, root, backend, classifier id) -> (classifier, test features, floor);
+                 # holding the classifier keeps its id from being reused by another one
 
 
 def test_subset(images, n):
@@ -47,8 +48,8 @@ def real_reference(classifier, dataset="mnist", n=DEFAULT_N, root=None):
                              f"({len(test)} test, {len(train)} training) to compare with")
         test_f, _ = classify(classifier, test_subset(test.images, n))
         train_f, _ = classify(classifier, train.images[:n])
-        _REAL[key] = (test_f, fid_from_features(train_f, test_f, warn=False))
-    return _REAL[key]
+        _REAL[key] = (classifier, test_f, fid_from_features(train_f, test_f, warn=False))
+    return _REAL[key][1:]
 
 
 def evaluate_images(images, classifier=None, dataset="mnist", root=None, k=DEFAULT_K, splits=10):
