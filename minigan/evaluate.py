@@ -13,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .io import atomic_write
+from .serialization import atomic_write
 
 
 def _positive_int(text):

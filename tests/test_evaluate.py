@@ -53,3 +53,46 @@ def test_evaluate_a_tiny_run_prints_the_table_and_writes_the_json(tmp_path):
     assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--n", "5", env_extra=env), "too few")
     assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--n", "20000", env_extra=env),
                           "real images available")
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_train_with_eval_every_records_scores_and_draws_the_fid_curve(tmp_path):
+    out = tmp_path / "run"
+    r = run("train", "--model", "mlp", "--epochs", "2", "--limit", "256", "--batch-size", "64",
+            "--out", str(out), "--no-progress", "--eval-every", "1", "--eval-n", "300",
+            env_extra={"MINIGAN_DATA_DIR": str(mnist_dir())})
+    assert r.returncode == 0, r.stderr
+    history = json.loads((out / "history.json").read_text())
+    assert [e["epoch"] for e in history["eval"]] == [1, 2]
+    assert all(e["n"] == 300 and e["fid"] > e["fid_floor"] > 0 for e in history["eval"])
+    assert (out / "fid.png").exists() and "FID" in r.stdout
+    assert_one_line_error(run("train", "--eval-every", "-1"), "--eval-every", "non-negative")
+
+
+def test_a_minigan_file_that_is_not_a_gan_checkpoint(tmp_path):
+    from minigan.io import save
+    save({"weights": [1, 2, 3]}, tmp_path / "other.pkl")
+    assert_one_line_error(run("evaluate", "--checkpoint", str(tmp_path / "other.pkl")),
+                          "not a minigan GAN checkpoint")
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_train_classifier_is_reproducible_and_compares_with_the_shipped_one(tmp_path):
+    import numpy as np
+
+    from minigan.metrics import load_classifier
+    env = {"MINIGAN_DATA_DIR": str(mnist_dir())}
+    weights = []
+    for name in ("a.npz", "b.npz"):
+        r = run("evaluate", "train-classifier", "--limit", "128", "--epochs", "1", "--seed", "4",
+                "--out", str(tmp_path / name), env_extra=env)
+        assert r.returncode == 0, r.stderr
+        assert "the shipped classifier reached 0.99" in r.stdout
+        record = json.loads((tmp_path / name).with_suffix(".json").read_text())
+        assert record["train_images"] == 128 and record["seed"] == 4
+        assert record["command"].startswith("minigan evaluate train-classifier --limit 128")
+        weights.append(load_classifier(path=tmp_path / name).state_dict())
+    for key, value in weights[0].items():
+        np.testing.assert_array_equal(value.numpy(), weights[1][key].numpy())

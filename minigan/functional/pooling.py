@@ -54,7 +54,7 @@ class MaxPool2d(Function):
     def backward(ctx, g):
         xp = get_array_module(g)
         in_shape, kernel, stride, padding, out_size = ctx.settings
-        n, c = in_shape[:2]
+        c = in_shape[1]
         taps = kernel[0] * kernel[1]
         # one-hot over the window's taps, times the output gradient: the gradient of each tap
         hot = ctx.idx[:, :, :, None, :] == xp.arange(taps).reshape(1, 1, 1, taps, 1)
@@ -80,7 +80,7 @@ class AvgPool2d(Function):
     def backward(ctx, g):
         xp = get_array_module(g)
         in_shape, kernel, stride, padding, out_size = ctx.settings
-        n, c = in_shape[:2]
+        c = in_shape[1]
         taps = kernel[0] * kernel[1]
         share = g.transpose(0, 2, 3, 1) / ctx.divisor                        # (N, Ho, Wo, C)
         cols = xp.broadcast_to(share[:, :, :, None, :], share.shape[:3] + (taps, c))

@@ -8,6 +8,10 @@ features with those of the first N test images. The *floor* is the FID of the fi
 training images against the same test images: what a perfect generator would score at
 this N (FID of two samples of one distribution is not 0 at finite N). Both use the same N,
 so a generator's FID reads against its floor.
+
+The N test images are a fixed random subset (seed 0), not the first N: MNIST's first 5,000
+test images were written by other people (Census employees, NIST's SD-3) than its last 5,000
+(students, SD-1), so a prefix of fewer than 10,000 would not represent the test set.
 """
 import numpy
 
@@ -22,7 +26,13 @@ from .precision_recall import DEFAULT_K, precision_recall
 DEFAULT_N = 10000
 KEYS = ("fid", "fid_floor", "n", "inception_score", "inception_score_std", "precision", "recall",
         "coverage", "label_kl", "confidence")
-_REAL = {}       # (dataset, n, root, backend, classifier id) -> (test features, floor)
+_REAL = {}       # (dataset, n, root, backend, classifier id) -> (classifier, test features, floor);
+                 # holding the classifier keeps its id from being reused by another one
+
+
+def test_subset(images, n):
+    """``n`` of the test ``images``, the same fixed random ones every time (seed 0)."""
+    return images[numpy.random.default_rng(0).permutation(len(images))[:n]]
 
 
 def real_reference(classifier, dataset="mnist", n=DEFAULT_N, root=None):
@@ -36,10 +46,10 @@ def real_reference(classifier, dataset="mnist", n=DEFAULT_N, root=None):
         if n > min(len(test), len(train)):
             raise ValueError(f"n = {n} is more than the {min(len(test), len(train))} real images available "
                              f"({len(test)} test, {len(train)} training) to compare with")
-        test_f, _ = classify(classifier, test.images[:n])
+        test_f, _ = classify(classifier, test_subset(test.images, n))
         train_f, _ = classify(classifier, train.images[:n])
-        _REAL[key] = (test_f, fid_from_features(train_f, test_f, warn=False))
-    return _REAL[key]
+        _REAL[key] = (classifier, test_f, fid_from_features(train_f, test_f, warn=False))
+    return _REAL[key][1:]
 
 
 def evaluate_images(images, classifier=None, dataset="mnist", root=None, k=DEFAULT_K, splits=10):

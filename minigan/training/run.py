@@ -2,6 +2,7 @@
 
 A run writes into one folder:
     config.json                 the settings of the run
+    fid.png                     with --eval-every: FID over the epochs (scores in history["eval"])
     checkpoint.pkl              G, D, both optimizers, random states, epoch, history (latest)
     real_samples.png            64 training images, to compare with the samples
     samples_epoch_005.png ...   64 samples from one fixed noise batch, at the chosen epochs
@@ -28,6 +29,7 @@ from ..models import GAN_NAMES, build_gan
 from ..serialization import atomic_write, load, save, save_json
 from ..tensor import tensor
 from .figures import image_grid, plot_history, save_progress_gif, save_titled_grid
+from .evaluation import EpochEvaluator
 from .gan import G_LOSSES, GAN, check_gan_settings
 from .history import add_epoch, add_steps, history_csv, new_history
 
@@ -73,6 +75,9 @@ class TrainConfig:
     data_root: str = _setting(None, "folder with the dataset's IDX files (default: $MINIGAN_DATA_DIR, then "
                               "the user cache)", flag="--data-dir", resumable=True)
     progress: bool = _setting(True, "no progress bar", flag="--no-progress", resumable=True)
+    eval_every: int = _setting(0, "score the generator (FID, IS, precision, recall) every N epochs; "
+                               "0 = never", resumable=True)
+    eval_n: int = _setting(10000, "samples per evaluation", resumable=True)
 
     @staticmethod
     def option(name):
@@ -107,6 +112,10 @@ class TrainConfig:
                 fail(name, "in [0, 1)")
         if not is_int(self.seed) or self.seed < 0:
             fail("seed", "a non-negative integer")
+        if not is_int(self.eval_every) or self.eval_every < 0:
+            fail("eval_every", "a non-negative integer")
+        if not is_int(self.eval_n) or self.eval_n < 1:
+            fail("eval_n", "a positive integer")
         self.sample_epochs = tuple(self.sample_epochs)
         if any(not is_int(e) or e < 1 for e in self.sample_epochs):
             fail("sample_epochs", "positive integers")
@@ -312,6 +321,7 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print, given=
             save_titled_grid(real, os.path.join(config.out, "real_samples.png"), f"{len(real)} training images")
         _start_block(config, dataset, loader, gan, log)
         save_json(asdict(config), os.path.join(config.out, "config.json"))
+        evaluator = EpochEvaluator(config)          # --eval-every: see evaluation.py
     except BaseException:
         if created:                     # a failed start leaves no empty run folder behind
             for path in _run_files(config.out):
@@ -335,6 +345,7 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print, given=
             if epoch in config.sample_epochs or last:
                 save_titled_grid(samples, os.path.join(config.out, f"samples_epoch_{epoch:03d}.png"),
                                  f"{_title(config)}: epoch {epoch}, fixed noise")
+            evaluator.after_epoch(epoch, last, G, history, config.out, log=log)
             save_json(history, os.path.join(config.out, "history.json"))
             latest = checkpoint_state(config, epoch, gan, loader, history, frames)
             if epoch % config.checkpoint_every == 0 or last:
