@@ -37,5 +37,6 @@ int = int32              # noqa: A001
 bool = bool_             # noqa: A001
 
 from . import autograd, backend, cuda, functional, io, nn, optim, serialization  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402  (PyTorch's minigan.save / minigan.load)
 
 __version__ = "0.1.0"
