@@ -16,8 +16,10 @@ from .container import ModuleList
 from .linear import Identity
 from .loss import L1Loss, MSELoss
 from .normalization import LayerNorm
+from .dropout import Dropout, Dropout2d, Embedding, Upsample
 
 __all__ = ["Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "Module", "Parameter", "Sequential", "Linear", "Flatten", "ReLU", "LeakyReLU", "Tanh",
            "Sigmoid", "BCELoss", "BCEWithLogitsLoss", "init",
            "MaxPool2d", "AvgPool2d", "Softmax", "LogSoftmax", "CrossEntropyLoss", "NLLLoss",
-           "ModuleList", "Identity", "L1Loss", "MSELoss", "LayerNorm"]
+           "ModuleList", "Identity", "L1Loss", "MSELoss", "LayerNorm",
+           "Dropout", "Dropout2d", "Embedding", "Upsample"]
