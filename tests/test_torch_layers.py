@@ -165,3 +165,8 @@ def test_module_requires_grad_and_zero_grad():
     assert np.all(lin.weight.grad.numpy() == 0)
     lin.zero_grad()
     assert lin.weight.grad is None
+
+
+def test_nn_functional_is_pytorchs_spelling_of_functional():
+    import minigan.nn.functional as NF
+    assert NF.mse_loss is F.mse_loss and NF.one_hot is F.one_hot and set(NF.__all__) == set(F.__all__)

@@ -5,7 +5,7 @@ import itertools
 import os
 
 import minigan as torch
-import minigan.functional as F
+import minigan.nn.functional as F
 import minigan.nn as nn
 import minigan.optim as optim
 from minigan import vision
