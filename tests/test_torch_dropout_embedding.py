@@ -96,8 +96,31 @@ def test_upsample_nearest_against_loop(n, c, h, w, s):
     gradcheck(lambda x: F.interpolate(x, scale_factor=s), (tensor(x, requires_grad=True),))
 
 
+def test_interpolate_bilinear_and_fractional_nearest_against_loops():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 1, 3, 4))
+    out = F.interpolate(tensor(x), size=(5, 7), mode="bilinear").numpy()
+    want = np.empty((2, 1, 5, 7))
+    for i in range(5):
+        for j in range(7):
+            sy, sx = max((i + 0.5) * 3 / 5 - 0.5, 0), max((j + 0.5) * 4 / 7 - 0.5, 0)
+            y0, x0 = int(sy), int(sx)
+            y1, x1 = min(y0 + 1, 2), min(x0 + 1, 3)
+            dy, dx = sy - y0, sx - x0
+            want[..., i, j] = (x[..., y0, x0] * (1 - dy) * (1 - dx) + x[..., y0, x1] * (1 - dy) * dx
+                               + x[..., y1, x0] * dy * (1 - dx) + x[..., y1, x1] * dy * dx)
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+    near = F.interpolate(tensor(x), scale_factor=1.5).numpy()          # (4, 6): floor(i * in / out)
+    np.testing.assert_array_equal(near, x[:, :, [int(i * 3 / 4) for i in range(4)]][..., [int(j * 4 / 6) for j in range(6)]])
+    xt = tensor(x, requires_grad=True)
+    gradcheck(lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), (xt,))
+    gradgradcheck(lambda x: F.interpolate(x, size=(4, 5), mode="bilinear") ** 2, (xt,))
+
+
 def test_interpolate_errors():
     with pytest.raises(NotImplementedError, match="nearest"):
         nn.Upsample(scale_factor=2, mode="bicubic")
-    with pytest.raises(ValueError, match="whole"):
-        F.interpolate(minigan.zeros(1, 1, 2, 2), scale_factor=1.5)
+    with pytest.raises(ValueError, match="exactly one"):
+        F.interpolate(minigan.zeros(1, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        F.interpolate(minigan.zeros(2, 2), scale_factor=2)

@@ -15,7 +15,9 @@ from .softmax import log_softmax, softmax
 # --- issue 13: PyTorch surface
 from .loss import l1_loss, mse_loss
 from .normalization import layer_norm
-from .dropout import dropout, dropout2d, embedding, interpolate, one_hot
+from .dropout import dropout, dropout2d
+from .embedding import embedding, one_hot
+from .upsample import interpolate
 
 __all__ = ["conv2d", "conv_transpose2d", "batch_norm", "linear", "relu", "leaky_relu", "tanh", "sigmoid",
            "binary_cross_entropy", "binary_cross_entropy_with_logits",

@@ -16,7 +16,9 @@ from .container import ModuleList
 from .linear import Identity
 from .loss import L1Loss, MSELoss
 from .normalization import LayerNorm
-from .dropout import Dropout, Dropout2d, Embedding, Upsample
+from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
+from .upsample import Upsample
 
 __all__ = ["Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "Module", "Parameter", "Sequential", "Linear", "Flatten", "ReLU", "LeakyReLU", "Tanh",
            "Sigmoid", "BCELoss", "BCEWithLogitsLoss", "init",

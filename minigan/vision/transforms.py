@@ -8,6 +8,7 @@ import numbers
 import numpy
 
 from ..backend import get_array_module
+from ..functional.upsample import source_coords
 from ..tensor import Tensor, tensor
 
 
@@ -58,24 +59,13 @@ class Normalize:
         return f"Normalize(mean={self.mean}, std={self.std})"
 
 
-def _source_coords(xp, n_out, n_in, mode):
-    scale = n_in / n_out
-    i = xp.arange(n_out, dtype=numpy.float64)
-    if mode == "nearest":                      # torchvision / PyTorch 'nearest': floor(i * in / out)
-        return xp.minimum(xp.floor(i * scale).astype(numpy.int64), n_in - 1), None, None
-    src = xp.maximum((i + 0.5) * scale - 0.5, 0.0)      # align_corners=False
-    lo = xp.minimum(xp.floor(src).astype(numpy.int64), n_in - 1)
-    hi = xp.minimum(lo + 1, n_in - 1)
-    return lo, hi, src - lo
-
-
 def resize_array(a, size, mode="bilinear"):
     """Resize the last two dimensions of array ``a`` to ``size = (h, w)``.
     nearest: out[i] = a[floor(i * in / out)]; bilinear: PyTorch's align_corners=False weights."""
     xp = get_array_module(a)
     h, w = size
-    rows, rows_hi, fy = _source_coords(xp, h, a.shape[-2], mode)
-    cols, cols_hi, fx = _source_coords(xp, w, a.shape[-1], mode)
+    rows, rows_hi, fy = source_coords(xp, h, a.shape[-2], mode)
+    cols, cols_hi, fx = source_coords(xp, w, a.shape[-1], mode)
     if mode == "nearest":
         return a[..., rows[:, None], cols[None, :]]
     a = a.astype(numpy.float64) if a.dtype.kind != "f" else a
