@@ -18,6 +18,7 @@ import tempfile
 import numpy
 
 from . import backend
+from .device import backend_of_device
 from .tensor import Tensor
 
 
@@ -76,17 +77,35 @@ class _SafeUnpickler(pickle.Unpickler):
                                      "arrays, numbers, strings and containers")
 
 
-def load(path):
-    """Read a file written by :func:`save`. Raises ValueError if it is not one."""
+def _to_location(obj, name):
+    if isinstance(obj, numpy.ndarray):
+        return backend.to_backend(obj, name)
+    if isinstance(obj, dict):
+        return type(obj)((k, _to_location(v, name)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_location(v, name) for v in obj)
+    return obj
+
+
+def load(path, map_location=None):
+    """Read a file written by :func:`save`. Raises ValueError if it is not one.
+
+    Tensors come back as arrays (``Module.load_state_dict`` and ``Optimizer.load_state_dict``
+    take them as they are; ``minigan.tensor(a)`` makes one a Tensor again). ``map_location``
+    (``"cpu"``, ``"cuda"``, a ``minigan.device``, or a backend name) puts them on that device;
+    by default they stay NumPy arrays, which any machine can read."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such file: {path}")
     with open(path, "rb") as f:
         data = f.read()
     try:
-        return _SafeUnpickler(io.BytesIO(data)).load()
+        obj = _SafeUnpickler(io.BytesIO(data)).load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
         raise ValueError(f"{path} is not a minigan file (or it is damaged): {e}") from None
+    if map_location is None:
+        return obj
+    return _to_location(obj, backend_of_device(map_location))
 
 
 def save_json(obj, path):

@@ -347,7 +347,7 @@ def _critic(layer_norm=False):
     if layer_norm:
         if not hasattr(nn, "LayerNorm"):
             pytest.skip("nn.LayerNorm is not in this build")
-        layers.insert(3, nn.LayerNorm([2, 4, 4]))
+        layers.insert(3, nn.LayerNorm([2, 2, 2]))      # after the second conv: (N, 2, 2, 2) on 8x8 input
     return nn.Sequential(*layers).double()
 
 

@@ -48,10 +48,10 @@ def imports():
 
 def layer(module):
     """The layer of a minigan module: 0 for the core, then functional, nn, optim, models, data,
-    shapes (explain/trace), metrics, training, evaluate (the evaluate command), cli; the
+    utils.data and vision (PyTorch-style data), shapes (explain/trace), metrics, training, evaluate (the evaluate command), cli; the
     package's __init__ and __main__ sit on top."""
     top = module.split(".")[1] if "." in module else ""
-    order = ["", "functional", "nn", "optim", "models", "data", "shapes", "metrics", "training", "evaluate",
+    order = ["", "functional", "nn", "optim", "models", "data", "utils", "vision", "shapes", "metrics", "training", "evaluate",
              "cli", "__main__"]
     return order.index(top) if top in order else 0
 

@@ -264,3 +264,24 @@ def _nll_denominator(xp, y, w, ignore_index, dtype):
     if w is None:
         return dtype.type(float(valid.sum()))
     return dtype.type(float(w[xp.where(valid, y, 0)][valid].sum()))
+
+
+# ----------------------------------------------------------------------------- regression losses
+def _regression(name, input, target, reduction):
+    _check(name, input, target, reduction)
+    if input.dtype != target.dtype:
+        raise TypeError(f"{name}: input and target must have the same dtype, got {input.dtype} and "
+                        f"{target.dtype}")
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error, mean((input - target)^2); composed from tensor ops (LSGAN's loss)."""
+    _regression("mse_loss", input, target, reduction)
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error, mean(|input - target|); the derivative of |d| at 0 is 0, as in PyTorch."""
+    _regression("l1_loss", input, target, reduction)
+    return _reduce((input - target).abs(), reduction)

@@ -11,7 +11,17 @@ from .module import Module, Parameter
 from .loss import CrossEntropyLoss, NLLLoss
 from .pooling import AvgPool2d, MaxPool2d
 from .softmax import LogSoftmax, Softmax
+# --- issue 13: PyTorch surface
+from .container import ModuleList
+from .linear import Identity
+from .loss import L1Loss, MSELoss
+from .normalization import LayerNorm
+from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
+from .upsample import Upsample
 
 __all__ = ["Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "Module", "Parameter", "Sequential", "Linear", "Flatten", "ReLU", "LeakyReLU", "Tanh",
            "Sigmoid", "BCELoss", "BCEWithLogitsLoss", "init",
-           "MaxPool2d", "AvgPool2d", "Softmax", "LogSoftmax", "CrossEntropyLoss", "NLLLoss"]
+           "MaxPool2d", "AvgPool2d", "Softmax", "LogSoftmax", "CrossEntropyLoss", "NLLLoss",
+           "ModuleList", "Identity", "L1Loss", "MSELoss", "LayerNorm",
+           "Dropout", "Dropout2d", "Embedding", "Upsample"]

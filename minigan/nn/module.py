@@ -8,7 +8,7 @@ import numbers
 from collections import OrderedDict
 
 from .. import backend
-from ..tensor import Tensor, _as_dtype
+from ..tensor import Tensor, _as_dtype, _parse_to_args
 
 
 class Parameter(Tensor):
@@ -173,9 +173,13 @@ class Module:
         """Evaluation mode: batch norm uses its running statistics instead of the batch's."""
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: ``None`` (PyTorch 2's default), or zeros with ``set_to_none=False``."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.array[...] = 0
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -222,20 +226,27 @@ class Module:
         return self
 
     # ---------------------------------------------------------------- moving
-    def to(self, target):
-        """Move every parameter and buffer to a backend (``"numpy"``/``"cupy"``) or a float dtype,
-        in place; returns self."""
-        is_backend = isinstance(target, str) and target.lower() in backend.BACKENDS
-        dtype = None if is_backend else _as_dtype(target)
+    def to(self, *args, **kwargs):
+        """Move every parameter and buffer to a device (``"cpu"``, ``"cuda"``, ``minigan.device``,
+        or the backend names ``"numpy"``/``"cupy"``) and/or a float dtype, in place (the
+        Parameter objects stay the same, so an optimizer made before still holds them), as
+        PyTorch's ``Module.to``; returns self. Integer buffers keep their dtype."""
+        name, dtype, _ = _parse_to_args(args, kwargs, _as_dtype)
         for t in [*self.parameters(), *self.buffers()]:      # each tensor once, even if shared
-            if is_backend:
-                t.array = backend.to_backend(t.array, target)
+            if name is not None and name != t.backend:
+                t.array = backend.to_backend(t.array, name)
                 if t.grad is not None:
-                    t.grad.array = backend.to_backend(t.grad.array, target)
-            elif t.dtype.kind == "f":      # counters such as num_batches_tracked stay integers
+                    t.grad.array = backend.to_backend(t.grad.array, name)
+            if dtype is not None and t.dtype.kind == "f" and t.dtype != dtype:
                 t.array = t.array.astype(dtype)
                 t.grad = None
         return self
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
+
+    def cpu(self):
+        return self.to("cpu")
 
     def double(self):
         return self.to("float64")

@@ -16,9 +16,8 @@ class Optimizer:
             for p in group["params"]:
                 if not isinstance(p, Tensor):
                     raise TypeError(f"{type(self).__name__} optimizes Tensors, got a {type(p).__name__}")
-                if not p.requires_grad:
-                    raise ValueError(f"{type(self).__name__}: a parameter of shape {p.shape} does not "
-                                     "require grad, so it can never be updated")
+                # a parameter with requires_grad=False is accepted, as in PyTorch: it never gets
+                # a .grad, so step() leaves it alone (a frozen layer can be unfrozen later)
             self.param_groups.append(group)
         self.state = {}   # id(param) -> dict of arrays and counters
 
@@ -27,10 +26,14 @@ class Optimizer:
             for p in group["params"]:
                 yield group, p
 
-    def zero_grad(self):
-        """Forget the gradients of the last step (sets every .grad to None)."""
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of the last step: every .grad becomes None (PyTorch 2's default)
+        or, with ``set_to_none=False``, is filled with zeros in place."""
         for _, p in self._params():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.array[...] = 0
 
     def step(self):
         raise NotImplementedError

@@ -1,0 +1,172 @@
+"""Issue 13's nn additions: LayerNorm, MSELoss/L1Loss, Identity, ModuleList, init's Xavier and
+Kaiming, Module.to/cuda/cpu/requires_grad_/zero_grad. Values against direct NumPy formulas,
+gradients against finite differences (first and second)."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minigan
+import minigan.functional as F
+import minigan.nn as nn
+from minigan import gradcheck, gradgradcheck, tensor
+
+SETTINGS = dict(max_examples=20, deadline=None)
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
+
+
+# ----------------------------------------------------------------------------- LayerNorm
+@settings(**SETTINGS)
+@given(shapes, st.integers(1, 3), st.data())
+def test_layer_norm_values_and_gradients(lead, k, data):
+    rng = np.random.default_rng(0)
+    norm_shape = tuple(data.draw(st.integers(2, 4)) for _ in range(k))
+    x = rng.standard_normal(lead + norm_shape)
+    w, b = rng.standard_normal(norm_shape), rng.standard_normal(norm_shape)
+    # a loop over the leading index, each sample normalised on its own
+    flat = x.reshape(-1, math.prod(norm_shape))
+    want = np.stack([(r - r.mean()) / np.sqrt(r.var() + 1e-5) for r in flat]).reshape(x.shape) * w + b
+    got = F.layer_norm(tensor(x), norm_shape, tensor(w), tensor(b))
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
+    xt, wt, bt = (tensor(a, requires_grad=True) for a in (x, w, b))
+    gradcheck(lambda x, w, b: F.layer_norm(x, norm_shape, w, b, eps=1e-3), (xt, wt, bt))
+
+
+def test_layer_norm_second_derivative():
+    rng = np.random.default_rng(1)
+    x = tensor(rng.standard_normal((2, 5)), requires_grad=True)
+    gradgradcheck(lambda x: F.layer_norm(x, 5, eps=1e-3), (x,))
+
+
+def test_layer_norm_module_defaults_and_errors():
+    ln = nn.LayerNorm([3, 4])
+    assert ln.weight.shape == (3, 4) and np.all(ln.weight.numpy() == 1) and np.all(ln.bias.numpy() == 0)
+    assert [n for n, _ in ln.named_parameters()] == ["weight", "bias"]
+    assert repr(ln) == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True)"
+    plain = nn.LayerNorm(4, elementwise_affine=False)
+    assert list(plain.parameters()) == []
+    x = minigan.randn(2, 4)
+    out = plain(x).numpy()
+    np.testing.assert_allclose(out.mean(axis=1), 0, atol=1e-6)
+    with pytest.raises(ValueError, match="last dimensions"):
+        ln(minigan.randn(2, 4, 3))
+
+
+# ----------------------------------------------------------------------------- regression losses
+@settings(**SETTINGS)
+@given(shapes, st.sampled_from(["mean", "sum", "none"]))
+def test_mse_and_l1_values_and_gradients(shape, reduction):
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(shape), rng.standard_normal(shape)
+    red = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction]
+    np.testing.assert_allclose(F.mse_loss(tensor(a), tensor(b), reduction).numpy(), red((a - b) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(F.l1_loss(tensor(a), tensor(b), reduction).numpy(), red(np.abs(a - b)), rtol=1e-12)
+    np.testing.assert_allclose(nn.MSELoss(reduction=reduction)(tensor(a), tensor(b)).numpy(),
+                               red((a - b) ** 2), rtol=1e-12)
+    at = tensor(a, requires_grad=True)
+    gradcheck(lambda x: F.mse_loss(x, tensor(b), reduction), (at,))
+    gradcheck(lambda x: F.l1_loss(x, tensor(b), reduction), (at,))
+
+
+def test_regression_loss_errors():
+    with pytest.raises(ValueError, match="same shape"):
+        F.mse_loss(minigan.zeros(3), minigan.zeros(3, 1))
+    with pytest.raises(ValueError, match="reduction"):
+        nn.L1Loss(reduction="avg")
+
+
+# ----------------------------------------------------------------------------- Identity, ModuleList
+def test_identity_and_module_list():
+    x = minigan.randn(2, 3)
+    assert nn.Identity(54, unused=1)(x) is x
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(3, 3) for _ in range(2)])
+            self.layers.append(nn.Linear(3, 1))
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    net = Net()
+    assert len(net.layers) == 3 and len(list(net.parameters())) == 6
+    assert "layers.2.weight" in net.state_dict()
+    assert net(x).shape == (2, 1)
+    assert isinstance(net.layers[-1], nn.Linear) and len(net.layers[:2]) == 2
+    with pytest.raises(TypeError, match="Modules"):
+        net.layers.append(3)
+
+
+# ----------------------------------------------------------------------------- init
+def test_calculate_gain_matches_pytorch_table():
+    assert nn.init.calculate_gain("linear") == 1 and nn.init.calculate_gain("sigmoid") == 1
+    assert nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    assert nn.init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
+    assert nn.init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01 ** 2)))
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
+    with pytest.raises(ValueError, match="unsupported"):
+        nn.init.calculate_gain("swish")
+
+
+def test_xavier_and_kaiming_bounds_and_spread():
+    minigan.manual_seed(0)
+    w = minigan.empty(200, 100, 3, 3)          # conv weight: fan_in 900, fan_out 1800
+    fan_in, fan_out = 900, 1800
+    nn.init.xavier_uniform_(w, gain=2.0)
+    a = 2.0 * math.sqrt(6 / (fan_in + fan_out))
+    assert np.abs(w.numpy()).max() <= a and np.abs(w.numpy()).max() > 0.99 * a
+    nn.init.xavier_normal_(w)
+    assert w.numpy().std() == pytest.approx(math.sqrt(2 / (fan_in + fan_out)), rel=0.02)
+    nn.init.kaiming_uniform_(w, a=0.2)
+    bound = math.sqrt(3) * math.sqrt(2 / 1.04) / math.sqrt(fan_in)
+    assert np.abs(w.numpy()).max() <= bound and np.abs(w.numpy()).max() > 0.99 * bound
+    nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+    assert w.numpy().std() == pytest.approx(math.sqrt(2 / fan_out), rel=0.02)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        nn.init.xavier_uniform_(minigan.empty(5))
+    with pytest.raises(ValueError, match="fan_in"):
+        nn.init.kaiming_normal_(w, mode="fan")
+
+
+def test_init_through_data_changes_the_parameter():
+    lin = nn.Linear(4, 5)
+    nn.init.xavier_uniform_(lin.weight.data)
+    nn.init.constant_(lin.bias.data, 0.5)
+    assert np.all(lin.bias.numpy() == 0.5)
+
+
+# ----------------------------------------------------------------------------- Module helpers
+def test_module_to_device_dtype_and_grads():
+    lin = nn.Linear(3, 2)
+    w = lin.weight
+    assert lin.to("cpu") is lin and lin.cpu() is lin and lin.to(minigan.device("cpu")) is lin
+    lin.to(minigan.float64)
+    assert lin.weight is w and w.dtype == np.float64
+    lin.to("cpu", minigan.float32)
+    assert w.dtype == np.float32
+    with pytest.raises(TypeError):
+        lin.to("banana")
+    bn = nn.BatchNorm2d(3).to(dtype=minigan.float64)
+    assert bn.num_batches_tracked.dtype == np.int64 and bn.running_mean.dtype == np.float64
+
+
+def test_module_requires_grad_and_zero_grad():
+    lin = nn.Linear(3, 2)
+    assert lin.requires_grad_(False) is lin
+    assert not any(p.requires_grad for p in lin.parameters())
+    lin.requires_grad_()
+    lin(minigan.randn(4, 3)).sum().backward()
+    lin.zero_grad(set_to_none=False)
+    assert np.all(lin.weight.grad.numpy() == 0)
+    lin.zero_grad()
+    assert lin.weight.grad is None
+
+
+def test_nn_functional_is_pytorchs_spelling_of_functional():
+    import minigan.nn.functional as NF
+    assert NF.mse_loss is F.mse_loss and NF.one_hot is F.one_hot and set(NF.__all__) == set(F.__all__)
