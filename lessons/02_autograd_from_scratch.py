@@ -8,7 +8,8 @@ What you learn here:
     the gradients coming back along the different paths are *added*;
   * ``backward()`` does exactly that, in a topological order it computes itself; you can see the
     recorded nodes through ``grad_fn`` and the order through ``minigan.autograd.topological_order``;
-  * gradients accumulate in ``.grad`` and the graph is freed after one backward pass.
+  * gradients accumulate in ``.grad`` and the graph is freed after one backward pass;
+  * a gradient can have a gradient: ``create_graph=True`` records the backward pass itself.
 
 The example:  f(a, b, c) = (a*b + c) * tanh(a)   at a = 0.8, b = -1.5, c = 2.0.
 
@@ -188,5 +189,44 @@ ax.set_title("f = (a*b + c) * tanh(a): forward values and reverse-mode adjoints 
              "(edge labels: the local derivative of the node at the arrow's head w.r.t. its input)",
              fontsize=10)
 save(fig, args, "graph.png")
+
+# %% [markdown]
+# ## Gradients of gradients
+# A gradient is itself computed by operations (multiplications by local derivatives, sums), so
+# it can be differentiated again, if those operations are recorded too. That is what
+# ``create_graph=True`` asks for. minigan writes each op's backward once, in operations that
+# work on raw arrays *and* on Tensors: an ordinary ``backward()`` runs them on arrays (fast,
+# nothing recorded), ``create_graph=True`` runs them on Tensors, which records a graph of the
+# gradient (``minigan/autograd.py``, ``minigan/function.py``: ``Function.run``). The WGAN-GP
+# critic needs exactly this: its loss contains the norm of d(critic)/d(input).
+#
+# By hand, with t = tanh(a):  df/da = b t + (ab + c)(1 - t^2), and
+#     d2f/da2 = 2 b (1 - t^2) - 2 (ab + c) t (1 - t^2).
+
+# %%
+a2 = minigan.tensor(A, dtype=minigan.float64, requires_grad=True)
+b2 = minigan.tensor(B, dtype=minigan.float64)
+c2 = minigan.tensor(C, dtype=minigan.float64)
+f2 = (a2 * b2 + c2) * a2.tanh()
+(dfda,) = minigan.autograd.grad(f2, a2, create_graph=True)      # a Tensor with a graph of its own
+(d2fda2,) = minigan.autograd.grad(dfda, a2)
+t = math.tanh(A)
+by_hand = 2 * B * (1 - t * t) - 2 * (A * B + C) * t * (1 - t * t)
+print(f"d2f/da2: minigan {d2fda2.item():.6f}, by hand {by_hand:.6f}")
+
+
+def first_derivative(a_value):
+    """df/da at a_value from an ordinary (first-order) backward pass."""
+    x = minigan.tensor(a_value, dtype=minigan.float64, requires_grad=True)
+    ((x * b2 + c2) * x.tanh()).backward()
+    return x.grad.item()
+
+
+h = 1e-5     # an independent reference: central differences of first derivatives
+numeric = (first_derivative(A + h) - first_derivative(A - h)) / (2 * h)
+check(abs(d2fda2.item() - by_hand) < 1e-12,
+      "the second derivative from create_graph=True equals the one derived by hand")
+check(abs(d2fda2.item() - numeric) < 1e-6,
+      "it also matches central differences of first-order gradients (no shared code path)")
 
 print("\nNext: lesson 03 checks derivatives like these against finite differences.")
