@@ -185,8 +185,9 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
                     tensor._accumulate_grad(g)
             elif id(tensor) in targets:
                 found[id(tensor)] = g
-            if node is None or (needed is not None and id(tensor) not in needed):
-                continue
+            if node is None or (needed is not None and (id(tensor) not in needed or not any(
+                    p is not None and id(p) in needed for p in node.inputs))):
+                continue        # (a wanted tensor's own history is not walked unless it leads on)
             if node.freed:
                 raise RuntimeError(
                     f"trying to run backward through the graph a second time (at {node.name}): its "

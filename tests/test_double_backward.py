@@ -482,3 +482,16 @@ def test_pooling_says_it_has_no_second_derivative():
     x = leaf(np.random.default_rng(0).standard_normal((1, 1, 4, 4)))
     with pytest.raises(RuntimeError, match="MaxPool2d does not support create_graph"):
         autograd.grad(F.max_pool2d(x, 2).sum(), x, create_graph=True)
+
+
+def test_grad_with_respect_to_an_intermediate_leaves_its_history_alone():
+    """Asking for d/dh of an intermediate h does not run (and free) the ops that made h, so the
+    same h can be differentiated against again (gradgradcheck of x.double() relies on it)."""
+    x = leaf(np.array([1.0, -2.0]))
+    h = x * 2.0
+    (g1,) = autograd.grad((h * h).sum(), h)
+    (g2,) = autograd.grad((h * h * h).sum(), h)
+    np.testing.assert_allclose(g1.array, 2 * h.array)
+    np.testing.assert_allclose(g2.array, 3 * h.array ** 2)
+    (h * h).sum().backward()                 # and h's own history is still there for x
+    np.testing.assert_allclose(x.grad.array, 8 * x.array)
