@@ -39,7 +39,7 @@ from minigan.metrics.report import test_subset
 from minigan.models import build_gan
 from minigan.training import GAN
 
-args = setup(__file__, "FID from means and covariances, why it needs many samples, what precision and "
+args = setup("14_measuring_a_gan", "FID from means and covariances, why it needs many samples, what precision and "
                        "recall separate, and the course's two GANs scored over training.")
 t_start = time.perf_counter()
 warnings.simplefilter("ignore")      # the lesson uses small N on purpose and says so itself
