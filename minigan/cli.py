@@ -251,7 +251,7 @@ def build_parser():
 
     # --- minigan evaluate (issue 15): its logic lives in minigan/evaluate.py
     from .evaluate import register_cli as register_evaluate
-    register_evaluate(sub)
+    register_evaluate(sub, _positive_int, _non_negative_int)
     return parser
 
 

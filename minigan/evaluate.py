@@ -16,27 +16,9 @@ from pathlib import Path
 from .serialization import atomic_write
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
-
-
-def register_cli(subparsers):
+def register_cli(subparsers, positive_int, non_negative_int):
+    """Add ``minigan evaluate`` to the command's subparsers; the integer argument types are
+    the command's own (one home for what a positive integer option accepts)."""
     p = subparsers.add_parser(
         "evaluate", help="score a trained GAN (FID, IS, precision, recall, coverage)",
         description="Score the generator of a run with minigan's shipped MNIST classifier: FID against "
@@ -46,7 +28,7 @@ def register_cli(subparsers):
     p.add_argument("action", nargs="?", choices=("train-classifier",),
                    help="train-classifier: retrain the feature network and compare it with the shipped one")
     p.add_argument("--checkpoint", default=None, help="a run folder or its checkpoint.pkl")
-    p.add_argument("--n", type=_positive_int, default=10000,
+    p.add_argument("--n", type=positive_int, default=10000,
                    help="generated samples, and real ones for the floor (default 10000; below 2000 FID is "
                         "strongly biased)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the scores to FILE as JSON")
@@ -54,11 +36,11 @@ def register_cli(subparsers):
                    help="the classifier's dataset (default: the run's, or mnist)")
     p.add_argument("--data-dir", default=None, help="folder with the IDX files (default: $MINIGAN_DATA_DIR, ...)")
     p.add_argument("--out", default=None, help="train-classifier: write the weights here (.npz, record beside)")
-    p.add_argument("--epochs", type=_positive_int, default=None, help="train-classifier: epochs (default: the recipe's)")
-    p.add_argument("--limit", type=_positive_int, default=None,
+    p.add_argument("--epochs", type=positive_int, default=None, help="train-classifier: epochs (default: the recipe's)")
+    p.add_argument("--limit", type=positive_int, default=None,
                    help="train-classifier: use only the first N training images")
     p.add_argument("--backend", choices=("numpy", "cupy"), default="numpy", help="numpy (CPU) or cupy (GPU)")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     p.set_defaults(func=run)
     return p
 
