@@ -7,7 +7,6 @@
 The metrics themselves live in :mod:`minigan.metrics`; this module reads checkpoints (the
 training layer's format), draws the samples and prints the table.
 """
-import argparse
 import json
 import shlex
 import sys

@@ -75,11 +75,6 @@ class Function:
         return cls.forward(autograd.Context((False,) * len(args)), *args, **kwargs)
 
 
-def is_tensor(x):
-    """True for a minigan Tensor (as opposed to a raw array or a number)."""
-    return isinstance(x, Tensor)
-
-
 def check_inputs(op, tensors):
     """Differentiable ops take floating-point tensors of one dtype on one backend."""
     if not tensors:
