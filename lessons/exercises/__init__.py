@@ -1,0 +1,1 @@
+"""Exercises for the fourteen lessons: one file per lesson, checks included (see README.md)."""
