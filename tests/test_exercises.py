@@ -195,12 +195,28 @@ def test_a_typical_wrong_answer_fails(module, number, name):
         check_one(module, target, name)
 
 
+def test_key_mode_without_the_keys_says_so_in_one_line(capsys):
+    from lessons.exercises import _runner
+
+    class Handout:                      # an exercise file whose key is not there
+        __file__ = "ex99_not_handed_out.py"
+        __doc__ = "Exercises for nothing."
+        EXERCISES = []
+
+    with pytest.raises(SystemExit) as info:
+        _runner.main(Handout, ["--key"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "lessons/solutions/ex99_not_handed_out.py" in err and len(err.strip().splitlines()) == 1
+
+
 # --------------------------------------------------------------------------- the command lines
 def _run(*args):
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1")
     return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_a_file_checks_the_students_work_or_the_key():
     path = "lessons/exercises/ex05_the_minimax_game.py"
     mine = _run(path)
@@ -215,6 +231,7 @@ def test_a_file_checks_the_students_work_or_the_key():
     assert solution.returncode == 0 and "4 of 4 passed" in solution.stdout, solution.stdout
 
 
+@pytest.mark.slow
 def test_every_file_at_once():
     keys = _run("-m", "lessons.exercises", "--key")
     assert keys.returncode == 0, keys.stdout + keys.stderr

@@ -118,7 +118,13 @@ def main(exercise_module=None, argv=None):
     if unknown:
         parser.exit(2, f"{parser.prog}: error: no exercise {', '.join(unknown)} here "
                        f"(this file has {', '.join(known)})\n")
-    target = key_module(exercise_module) if args.key else exercise_module
+    try:
+        target = key_module(exercise_module) if args.key else exercise_module
+    except ModuleNotFoundError as e:
+        if not (e.name or "").startswith(SOLUTIONS):
+            raise                        # the key itself failed to import something: show it
+        parser.exit(2, f"{parser.prog}: error: --key needs the teacher's key lessons/solutions/{stem}.py, "
+                       "which is not in this copy\n")
     where = f"lessons/solutions/{stem}.py (the key)" if args.key else f"lessons/exercises/{stem}.py (your work)"
     ok = print_rows(run(exercise_module, target, args.numbers), f"{stem}: checking {where}")
     return 0 if ok else 1
