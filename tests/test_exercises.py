@@ -42,6 +42,11 @@ def test_one_exercise_file_per_lesson_with_two_to_four_exercises():
         assert (REPO / "lessons" / "solutions" / f"{module.__name__.rsplit('.', 1)[-1]}.py").exists()
 
 
+def test_the_readmes_count_the_exercises():
+    for readme in (EXERCISE_DIR / "README.md", REPO / "lessons" / "README.md"):
+        assert f"{len(CASES)} in all" in readme.read_text(), f"{readme} does not say {len(CASES)} in all"
+
+
 def test_exercises_use_only_minigan_numpy_and_the_runner():
     """Exercises must not depend on lesson code (other people edit the lessons) or on PyTorch."""
     allowed = {"sys", "pathlib", "math", "itertools", "numpy", "minigan", "lessons"}
@@ -167,6 +172,7 @@ def _mutants():
         "dirac_gan_step": lambda th, ps, lr, alternating=False, gamma=0.0: k["ex13"].dirac_gan_step(th, ps, lr, False, gamma),
         "gradient_penalty": gp_squared_norm,
         "nearest_mode_entropy": lambda pts, c: k["ex13"].nearest_mode_entropy(pts, c) / math.log(2),
+        "effective_generator_objective": lambda pg, pd: k["ex13"].effective_generator_objective(pd, pg),  # KLs reversed
         "frechet_distance_1d": lambda m1, s1, m2, s2: (m1 - m2) ** 2 + (s1 ** 2 - s2 ** 2) ** 2,
         "frechet_distance": fd_product_of_roots,
         "precision_recall": pr_radius_counts_itself,

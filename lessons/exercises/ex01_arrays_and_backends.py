@@ -74,8 +74,8 @@ def check_machine_epsilon(fn):
 def smallest_absorbing_power_of_two(eps, dtype):
     """Exercise 1.3: when does  x + eps == x  hold?
 
-    Lesson 03 writes  x + eps == x  in float32 for a small eps. That is false at x = 0 (0 + eps
-    is eps); it holds once x is large enough that eps is at most half the gap between x and its
+    A common shorthand says  x + eps == x  in float32 for a small eps. That is false at x = 0
+    (0 + eps is eps); it holds once x is large enough that eps is at most half the gap between x and its
     neighbour. Return the smallest power of two x = 2^e (e an integer, possibly negative) for
     which  x + eps == x  in ``dtype`` (both x and eps converted to that dtype).
 

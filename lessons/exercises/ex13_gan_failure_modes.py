@@ -1,5 +1,6 @@
 """Exercises for lesson 13 (GAN failure modes): the Dirac GAN under simultaneous and alternating
-updates and with the R1 penalty, the WGAN-GP gradient penalty, and measuring collapse.
+updates and with the R1 penalty, the WGAN-GP gradient penalty, measuring collapse, and what the
+non-saturating generator really minimises.
 
 Complete each function below, then run this file:
     python lessons/exercises/ex13_gan_failure_modes.py          # checks your functions
@@ -20,7 +21,8 @@ import minigan.nn as nn  # noqa: E402
 from lessons.exercises._runner import expect, expect_close, main  # noqa: E402
 from minigan.data import mode_centers, ring_of_gaussians  # noqa: E402
 
-EXERCISES = [("13.1", "dirac_gan_step"), ("13.2", "gradient_penalty"), ("13.3", "nearest_mode_entropy")]
+EXERCISES = [("13.1", "dirac_gan_step"), ("13.2", "gradient_penalty"), ("13.3", "nearest_mode_entropy"),
+             ("13.4", "effective_generator_objective")]
 
 
 # --------------------------------------------------------------------------- exercise 13.1
@@ -172,6 +174,51 @@ def check_nearest_mode_entropy(fn):
         expect_close(float(fn(pts, centers)), want, f"the nearest-mode entropy of {name}", rtol=1e-10, atol=1e-12)
     expect_close(float(fn(one_mode, centers)), 0.0, "the entropy of a totally collapsed generator", rtol=0, atol=1e-12)
     expect(abs(float(fn(real, centers)) - math.log(8)) < 0.01, "samples of the ring should score about log 8")
+
+
+# --------------------------------------------------------------------------- exercise 13.4
+def effective_generator_objective(p_g, p_data):
+    """Exercise 13.4: what the non-saturating generator minimises when D is optimal.
+
+    Arjovsky & Bottou (2017, Theorem 2.5): if D = D* for the current generator and is held fixed,
+    the gradient of the non-saturating loss E_{x ~ p_g}[-log D*(x)] is the gradient of
+        KL(p_g || p_data) - 2 JSD(p_data, p_g).
+    For discrete distributions p_g and p_data (1-D arrays of probabilities, all entries > 0)
+    return this objective as a float, in nats.
+    Read it: KL(p_g || p_data) = sum p_g log(p_g / p_data) is huge when p_g puts mass where p_data
+    has almost none (bad samples are punished hard), but small when p_g leaves out a mode of p_data
+    (a dropped mode costs little); and -2 JSD pushes p_g *away* from p_data. This is the standard
+    account of why GANs drop modes rather than produce bad samples.
+    The check differentiates your function by finite differences and compares with the gradient
+    of E_{p_g}[-log D*] that minigan's autograd computes with D* held fixed.
+    """
+    raise NotImplementedError("exercise 13.4: KL(p_g || p_data) - 2 JSD(p_data, p_g)")
+
+
+def check_effective_generator_objective(fn):
+    rng = numpy.random.default_rng(134)
+    for k in (2, 5, 8):
+        p_data = rng.dirichlet(numpy.ones(k))
+        theta0 = rng.standard_normal(k)
+
+        def p_g_of(theta):
+            e = numpy.exp(theta - theta.max())
+            return e / e.sum()
+
+        # minigan: the gradient of E_{p_g(theta)}[-log D0] at theta0, with D0 = D* at theta0 held fixed
+        theta = minigan.tensor(theta0, requires_grad=True)
+        p_g = F.softmax(theta, dim=0)
+        d0 = p_data / (p_data + p_g_of(theta0))
+        loss = (p_g * minigan.tensor(-numpy.log(d0))).sum()
+        (want,) = minigan.autograd.grad(loss, theta)
+        # yours, differentiated with central differences in theta (float64, eps 1e-6)
+        eps = 1e-6
+        got = numpy.array([(fn(p_g_of(theta0 + eps * e), p_data) - fn(p_g_of(theta0 - eps * e), p_data)) / (2 * eps)
+                           for e in numpy.eye(k)])
+        expect_close(got, want, f"the gradient of your objective (k = {k}) against that of E_pg[-log D*] with D* "
+                                "fixed (Arjovsky & Bottou 2017, Theorem 2.5)", rtol=0, atol=1e-6)
+    p = rng.dirichlet(numpy.ones(4))
+    expect_close(float(fn(p, p)), 0.0, "the objective at p_g = p_data", rtol=0, atol=1e-12)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,16 @@ def nearest_mode_entropy(points, centers):
     return float(-(q * numpy.log(q)).sum())
 
 
+def _kl(p, q):
+    return float((p * numpy.log(p / q)).sum())
+
+
+def effective_generator_objective(p_g, p_data):
+    """Exercise 13.4: KL(p_g || p_data) - 2 JSD(p_data, p_g), with JSD = (KL(p||m) + KL(q||m)) / 2."""
+    m = (p_g + p_data) / 2
+    return _kl(p_g, p_data) - (_kl(p_data, m) + _kl(p_g, m))
+
+
 if __name__ == "__main__":
     from lessons.exercises._runner import run_key_file
     sys.exit(run_key_file(__file__))
