@@ -159,7 +159,8 @@ def _mutants():
         "output_padding_for": lambda target, kk, s, p=0, d=1: 0,
         "conv2d_loops": lambda x, w, b, s=1, p=0: k["ex09"].conv2d_loops(x, w[:, :, ::-1, ::-1], b, s, p),
         "im2col": im2col_wrong_column_order,
-        "conv2d_weight_grad": lambda x, g, kh, kw, s=1, p=0: k["ex09"].conv2d_weight_grad(x, g, kh, kw, s, p)[:, :, ::-1],
+        "conv2d_weight_grad": lambda x, g, kh, kw, s=1, p=0:
+            k["ex09"].conv2d_weight_grad(x, g, kh, kw, s, p)[:, :, ::-1],                  # kernel rows flipped
         "conv_matrix": lambda w, h, s=1, p=0: k["ex10"].conv_matrix(w[::-1, ::-1].copy(), h, s, p),
         "conv_transpose_scatter": lambda y, w, s=1, p=0: k["ex10"].conv_transpose_scatter(y, w, s, 0),
         "polyphase_sums": lambda w, s: numpy.full(s, w.sum() / s),
@@ -169,7 +170,8 @@ def _mutants():
         "generator_sizes": lambda layers, size=1: [size := (size + 2 * p - kk) // s + 1 for kk, s, p in layers],
         "adam_step": adam_no_bias_correction,
         "slerp": lambda z0, z1, t: (1 - t) * z0 + t * z1,
-        "dirac_gan_step": lambda th, ps, lr, alternating=False, gamma=0.0: k["ex13"].dirac_gan_step(th, ps, lr, False, gamma),
+        "dirac_gan_step": lambda th, ps, lr, alternating=False, gamma=0.0:
+            k["ex13"].dirac_gan_step(th, ps, lr, False, gamma),                            # always simultaneous
         "gradient_penalty": gp_squared_norm,
         "nearest_mode_entropy": lambda pts, c: k["ex13"].nearest_mode_entropy(pts, c) / math.log(2),
         "effective_generator_objective": lambda pg, pd: k["ex13"].effective_generator_objective(pd, pg),  # KLs reversed
@@ -199,6 +201,26 @@ def test_a_typical_wrong_answer_fails(module, number, name):
     target = _Target(name, MUTANTS[name], module.__name__.rsplit(".", 1)[-1])
     with pytest.raises(ExerciseFailed):
         check_one(module, target, name)
+
+
+def test_the_runner_tells_wrong_from_crashed_from_not_done():
+    from lessons.exercises import _runner
+    module = MODULES[4]                                    # ex05: four exercises
+
+    def crashes(p, q):
+        return 1 / 0
+
+    target = _Target("optimal_discriminator", crashes, "ex05_the_minimax_game")
+    target.jsd = MUTANTS["jsd"]
+    target.generator_logit_gradients = key_module(module).generator_logit_gradients
+    rows = {name: (status, detail) for _, name, status, detail in _runner.run(module, target)}
+    assert rows["generator_logit_gradients"][0] == "passed"
+    assert rows["optimal_discriminator"][0] == "error" and "ZeroDivisionError" in rows["optimal_discriminator"][1]
+    assert "test_exercises.py line" in rows["optimal_discriminator"][1]
+    assert rows["jsd"][0] == "wrong" and "expected" in rows["jsd"][1]
+    assert rows["jsd_of_shifted_uniforms"][0] == "wrong" and "no function" in rows["jsd_of_shifted_uniforms"][1]
+    only = _runner.run(module, key_module(module), only=["5.2"])
+    assert [(r[0], r[2]) for r in only] == [("5.2", "passed")]
 
 
 def test_key_mode_without_the_keys_says_so_in_one_line(capsys):

@@ -105,7 +105,8 @@ def check_jsd(fn):
         # V(D*, G) = -log 4 + 2 JSD, computed directly from D* on the 6 points
         d_star = p / (p + q)
         with numpy.errstate(divide="ignore", invalid="ignore"):
-            v = numpy.where(p > 0, p * numpy.log(d_star), 0).sum() + numpy.where(q > 0, q * numpy.log(1 - d_star), 0).sum()
+            v = (numpy.where(p > 0, p * numpy.log(d_star), 0).sum()
+                 + numpy.where(q > 0, q * numpy.log(1 - d_star), 0).sum())
         expect_close(v, -math.log(4) + 2 * float(fn(p, q)), "V(D*, G) against -log 4 + 2 JSD", rtol=1e-10)
     p = rng.dirichlet(numpy.ones(5))
     expect_close(float(fn(p, p)), 0.0, "JSD(p, p)", rtol=0, atol=1e-14)

@@ -121,8 +121,8 @@ def check_output_padding_for(fn):
         w = minigan.tensor(rng.standard_normal((1, 1, k, k)))
         y = F.conv2d(x, w, stride=s, padding=p)
         back = F.conv_transpose2d(y, w, stride=s, padding=p, output_padding=int(op))
-        expect(back.shape[2] == target, f"target {target}, k={k}, s={s}, p={p}: conv gives {y.shape[2]} rows, "
-                                        f"and conv_transpose with output_padding {op} gives {back.shape[2]}, not {target}")
+        expect(back.shape[2] == target, f"target {target}, k={k}, s={s}, p={p}: conv gives {y.shape[2]} rows, and "
+                                        f"conv_transpose with output_padding {op} gives {back.shape[2]}, not {target}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy  # noqa: E402
 import minigan  # noqa: E402
 import minigan.functional as F  # noqa: E402
 import minigan.nn as nn  # noqa: E402
-from lessons.exercises._runner import expect, expect_close, main  # noqa: E402
+from lessons.exercises._runner import expect_close, main  # noqa: E402
 
 EXERCISES = [("11.1", "batchnorm_forward"), ("11.2", "batchnorm_backward"), ("11.3", "running_statistics")]
 EPS = 1e-5
@@ -80,7 +80,8 @@ def check_batchnorm_backward(fn):
         # the two invariances, exact at eps = 0 (a test that the formula, not only its value, is right)
         dx = numpy.asarray(fn(x, gamma, g, 0.0)[0])
         xhat = (x - x.mean(axis=(0, 2, 3), keepdims=True)) / numpy.sqrt(x.var(axis=(0, 2, 3), keepdims=True))
-        expect_close(numpy.asarray(dx).sum(axis=(0, 2, 3)), numpy.zeros(shape[1]), f"sum of dL/dx per channel (eps = 0), {what}",
+        expect_close(numpy.asarray(dx).sum(axis=(0, 2, 3)), numpy.zeros(shape[1]),
+                     f"sum of dL/dx per channel (eps = 0), {what}",
                      rtol=0, atol=1e-9)
         expect_close((numpy.asarray(dx) * xhat).sum(axis=(0, 2, 3)), numpy.zeros(shape[1]),
                      f"sum of dL/dx * xhat per channel (eps = 0), {what}", rtol=0, atol=1e-9)
