@@ -150,6 +150,7 @@ def _mutants():
         "jsd_of_shifted_uniforms": lambda s: s * math.log(2),                    # never flattens
         "ring_centers": lambda n, r: k["ex06"].ring_centers(n, r)[::-1],
         "covered_modes": lambda pts, c, std, th=3.0, mc=1: k["ex06"].covered_modes(pts, c, std, th, 1),
+        "smoothed_optimal_discriminator": lambda a, b, alpha, beta=0.0: alpha * a / (a + b),   # beta ignored
         "discriminator_loss": lambda r, f: -(r.log().sum() + (1 - f).log().sum()),
         "mlp_parameter_count": lambda sizes: sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),
         "to_bytes": lambda x: ((numpy.clip(x, -1, 1) + 1) * 127.5).astype(numpy.uint8),   # truncates

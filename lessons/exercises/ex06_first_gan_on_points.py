@@ -1,5 +1,6 @@
 """Exercises for lesson 06 (a first GAN on points): the ring of Gaussians, counting covered
-modes, and the discriminator's loss of Algorithm 1 with its gradient.
+modes, the discriminator's loss of Algorithm 1 with its gradient, and what label smoothing does
+to the best discriminator.
 
 Complete each function below, then run this file:
     python lessons/exercises/ex06_first_gan_on_points.py          # checks your functions
@@ -17,7 +18,8 @@ import minigan  # noqa: E402
 from lessons.exercises._runner import expect, expect_close, main  # noqa: E402
 from minigan.data import count_modes, mode_centers, ring_of_gaussians  # noqa: E402
 
-EXERCISES = [("6.1", "ring_centers"), ("6.2", "covered_modes"), ("6.3", "discriminator_loss")]
+EXERCISES = [("6.1", "ring_centers"), ("6.2", "covered_modes"), ("6.3", "discriminator_loss"),
+             ("6.4", "smoothed_optimal_discriminator")]
 
 
 # --------------------------------------------------------------------------- exercise 6.1
@@ -98,6 +100,38 @@ def check_discriminator_loss(fn):
                                                          "from tensor operations on d_real and d_fake")
     expect_close(tr.grad, -1 / (len(r) * r), "d loss / d D(x) = -1 / (m D(x))", rtol=1e-12)
     expect_close(tf.grad, 1 / (len(f) * (1 - f)), "d loss / d D(G(z)) = 1 / (m' (1 - D(G(z))))", rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- exercise 6.4
+def smoothed_optimal_discriminator(p_data, p_g, real_target, fake_target=0.0):
+    """Exercise 6.4: the best discriminator when the labels are smoothed.
+
+    A common trick trains D with the target ``real_target`` (e.g. 0.9) instead of 1 for real
+    examples, and sometimes ``fake_target`` (e.g. 0.1) instead of 0 for fakes. Its BCE loss at one
+    point x is then, with a = p_data(x), b = p_g(x) and y = D(x):
+        -[a (alpha log y + (1 - alpha) log(1 - y)) + b (beta log y + (1 - beta) log(1 - y))],
+    alpha = real_target, beta = fake_target. Minimise it over y in (0, 1) (as in exercise 5.2) and
+    return D*(x) for arrays of density values. You should find that with beta = 0 ("one-sided"
+    smoothing) D* is alpha times the usual D*, while beta > 0 makes D* = beta where p_data = 0, so
+    D then rewards fakes in places with no data at all: why Salimans et al. (2016) smooth only
+    the real labels.
+    """
+    raise NotImplementedError("exercise 6.4: set the derivative of the smoothed loss to 0")
+
+
+def check_smoothed_optimal_discriminator(fn):
+    rng = numpy.random.default_rng(64)
+    a, b = rng.uniform(0.0, 3.0, 40), rng.uniform(0.01, 3.0, 40)
+    a[:3] = 0.0                                            # places with no data
+    # the grid reaches close to 0 and 1: with beta = 0 the best D where p_data = 0 is 0 itself
+    y = numpy.concatenate([[1e-12], numpy.linspace(1e-4, 1 - 1e-4, 99999), [1 - 1e-12]])[:, None]
+    for alpha, beta in [(0.9, 0.0), (1.0, 0.0), (0.9, 0.1), (0.8, 0.3)]:
+        loss = -(a * (alpha * numpy.log(y) + (1 - alpha) * numpy.log(1 - y))
+                 + b * (beta * numpy.log(y) + (1 - beta) * numpy.log(1 - y)))
+        best = y[loss.argmin(axis=0), 0]
+        got = numpy.asarray(fn(a, b, alpha, beta))
+        expect_close(got, best, f"D* with real target {alpha} and fake target {beta}, against a grid search",
+                     rtol=0, atol=2e-5)
 
 
 if __name__ == "__main__":

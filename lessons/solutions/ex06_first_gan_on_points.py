@@ -28,6 +28,12 @@ def discriminator_loss(d_real, d_fake):
     return -(d_real.log().mean() + (1 - d_fake).log().mean())
 
 
+def smoothed_optimal_discriminator(p_data, p_g, real_target, fake_target=0.0):
+    """Exercise 6.4: (a alpha + b beta) / y = (a (1 - alpha) + b (1 - beta)) / (1 - y) gives
+    y = (alpha a + beta b) / (a + b): alpha D* when beta = 0, and beta where a = 0."""
+    return (real_target * p_data + fake_target * p_g) / (p_data + p_g)
+
+
 if __name__ == "__main__":
     from lessons.exercises._runner import run_key_file
     sys.exit(run_key_file(__file__))
