@@ -177,6 +177,7 @@ def _mutants():
         "nearest_mode_entropy": lambda pts, c: k["ex13"].nearest_mode_entropy(pts, c) / math.log(2),
         "effective_generator_objective": lambda pg, pd: k["ex13"].effective_generator_objective(pd, pg),  # KLs reversed
         "frechet_distance_1d": lambda m1, s1, m2, s2: (m1 - m2) ** 2 + (s1 ** 2 - s2 ** 2) ** 2,
+        "frechet_floor_1d": lambda n: 2 / n,                                      # the means' part only
         "frechet_distance": fd_product_of_roots,
         "precision_recall": pr_radius_counts_itself,
     }

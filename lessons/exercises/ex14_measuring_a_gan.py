@@ -1,5 +1,6 @@
 """Exercises for lesson 14 (measuring a GAN): the Fréchet distance of two Gaussians, in 1-D and
-in general, and the k-NN precision and recall of Kynkäänniemi et al. (2019).
+in general, the k-NN precision and recall of Kynkäänniemi et al. (2019), and why an FID of two
+real sample sets is not 0.
 
 Complete each function below, then run this file:
     python lessons/exercises/ex14_measuring_a_gan.py          # checks your functions
@@ -18,7 +19,8 @@ from lessons.exercises._runner import expect, expect_close, main  # noqa: E402
 from minigan.metrics import frechet_distance as minigan_frechet_distance  # noqa: E402
 from minigan.metrics import precision_recall as minigan_precision_recall  # noqa: E402
 
-EXERCISES = [("14.1", "frechet_distance_1d"), ("14.2", "frechet_distance"), ("14.3", "precision_recall")]
+EXERCISES = [("14.1", "frechet_distance_1d"), ("14.2", "frechet_distance"), ("14.3", "precision_recall"),
+             ("14.4", "frechet_floor_1d")]
 
 
 # --------------------------------------------------------------------------- exercise 14.1
@@ -114,6 +116,34 @@ def check_precision_recall(fn):
         results[name] = got
     p, r = results["a collapsed generator (one small blob)"]
     expect(p > 0.9 and r < 0.3, f"the collapsed generator should have high precision and low recall, got {p}, {r}")
+
+
+# --------------------------------------------------------------------------- exercise 14.4
+def frechet_floor_1d(n):
+    """Exercise 14.4: the floor of the Fréchet distance, in one dimension.
+
+    Draw two independent samples of size n from the *same* N(0, 1), estimate each one's mean m
+    and standard deviation s (with the n - 1 denominator), and compute
+    d^2 = (m1 - m2)^2 + (s1 - s2)^2 (exercise 14.1). It is not 0: on average it is about c / n.
+    Derive c and return the leading-order value c / n (a float).
+    Hints: m1 - m2 has variance 1/n + 1/n. For large n, s is nearly Gaussian with variance about
+    1 / (2n) (the delta method applied to s^2, whose variance is 2 / (n - 1)).
+    This is lesson 14's floor: FID is biased upwards and the bias shrinks like 1/N, so an FID
+    means little without its N and the score of real against real images at that N.
+    """
+    raise NotImplementedError("exercise 14.4: E(m1 - m2)^2 + E(s1 - s2)^2 to leading order in 1/n")
+
+
+def check_frechet_floor_1d(fn):
+    rng = numpy.random.default_rng(144)
+    trials = 20000
+    for n in (25, 100, 400):                  # Monte Carlo: 20,000 pairs of samples of size n
+        a, b = rng.standard_normal((trials, n)), rng.standard_normal((trials, n))
+        d2 = (a.mean(axis=1) - b.mean(axis=1)) ** 2 + (a.std(axis=1, ddof=1) - b.std(axis=1, ddof=1)) ** 2
+        want = d2.mean()                      # its own statistical error is below 1%
+        got = float(fn(n))
+        expect(abs(got / want - 1) < 0.05, f"n = {n}: the mean d^2 of two samples of N(0, 1) is {want:.5f} "
+                                           f"(Monte Carlo, {trials} pairs), your floor is {got:.5f}")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,12 @@ def precision_recall(real, fake, k=3):
     return _share_inside(fake, real, k), _share_inside(real, fake, k)
 
 
+def frechet_floor_1d(n):
+    """Exercise 14.4: E(m1 - m2)^2 = 2/n; s1, s2 independent with variance ~ 1/(2n) each, so
+    E(s1 - s2)^2 ~ 1/n (their means are equal): d^2 ~ 3/n."""
+    return 3 / n
+
+
 if __name__ == "__main__":
     from lessons.exercises._runner import run_key_file
     sys.exit(run_key_file(__file__))
