@@ -75,6 +75,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, _constant_ok=F
         # the check must not disturb the caller: every leaf's .grad (the inputs', and a
         # module's parameters that fn uses) is put back as it was after the backward pass
         leaves = [t for t in topological_order(total) if t.grad_fn is None and t.requires_grad]
+        # a checked input the output does not reach is not in that graph: reset it too, or its
+        # stale .grad from an earlier backward() would be read as the analytic gradient
+        leaves += [inputs[i] for i in checked if not any(inputs[i] is t for t in leaves)]
         saved = [(t, t.grad) for t in leaves]
         try:
             for t in leaves:

@@ -153,3 +153,13 @@ def test_works_on_non_contiguous_input_data():
     np.testing.assert_array_equal(x.numpy(), a)
     with pytest.raises(minigan.GradcheckError):
         minigan.gradcheck(SumOfSquaresWrong.apply, [minigan.as_tensor(a).requires_grad_()])
+
+
+def test_an_input_the_output_ignores_is_checked_as_zero_even_with_a_stale_grad():
+    # y does not reach the output, so its true gradient is 0; a .grad left by an earlier
+    # backward() must neither be read as the analytic gradient nor be lost
+    x = leaf(np.arange(4.0))
+    y = leaf(np.ones(4))
+    y.grad = minigan.tensor(np.full(4, 5.0))
+    assert minigan.gradcheck(lambda a, b: (a * a).sum() + 0 * a.sum(), [x, y], _constant_ok=True)
+    np.testing.assert_array_equal(y.grad.numpy(), np.full(4, 5.0))
