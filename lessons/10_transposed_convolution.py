@@ -210,7 +210,7 @@ corners = numpy.array([ratio[0, 0], ratio[0, -1], ratio[-1, 0], ratio[-1, -1]])
 print(f"interior (rows and columns 1..12): max |conv_T - bilinear| = {interior_err:.1e}")
 print(f"border pixels / bilinear: {numpy.unique(numpy.round(edges, 12))}; corners / bilinear: "
       f"{numpy.unique(numpy.round(corners, 12))}")
-fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.6))
 axes[0].imshow(small, cmap="gray")
 axes[0].set_title("7x7 input")
 axes[1].imshow(big, cmap="gray")

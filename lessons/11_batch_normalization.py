@@ -161,6 +161,8 @@ for c in range(3):
     ax2.axhline(TRUE_STD[c] ** 2, color=f"C{c}", ls=":", lw=0.8)
 ax1.set_title("running_mean (dotted: the data's mean)")
 ax2.set_title("running_var (dotted: the data's variance)")
+ax1.set_ylabel("running_mean")
+ax2.set_ylabel("running_var")
 for ax in (ax1, ax2):
     ax.set_xlabel("training batches")
     ax.legend(fontsize=8)
