@@ -9,8 +9,8 @@
                           -> Conv k4 s2 p1  -> (B, 128, 7, 7)    BatchNorm, LeakyReLU(0.2)
                           -> Flatten -> Linear(6272, 1) -> Sigmoid
 
-Weights as in the DCGAN paper: conv, transposed-conv and linear weights ~ N(0, 0.02),
-batch-norm scales ~ N(1, 0.02), batch-norm shifts 0.
+Weights: conv, transposed-conv and linear weights ~ N(0, 0.02) (the DCGAN paper, Radford et al. 2016);
+batch-norm scales ~ N(1, 0.02) and shifts 0 (PyTorch's DCGAN tutorial, not the paper).
 """
 from .. import nn
 from ..nn import init
