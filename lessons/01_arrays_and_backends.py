@@ -10,6 +10,8 @@ What you learn here:
   * how to time an operation fairly on each backend (a GPU runs asynchronously, so you must
     synchronise before reading the clock).
 
+Source: minigan/backend.py, minigan/tensor.py
+
 Run:  python lessons/01_arrays_and_backends.py [--quick] [--backend cupy]
 """
 # %% [markdown]

@@ -13,6 +13,8 @@ What you learn here:
 
 The example:  f(a, b, c) = (a*b + c) * tanh(a)   at a = 0.8, b = -1.5, c = 2.0.
 
+Source: minigan/autograd.py, minigan/function.py, minigan/ops.py
+
 Run:  python lessons/02_autograd_from_scratch.py [--quick] [--backend cupy]
 """
 # %% [markdown]

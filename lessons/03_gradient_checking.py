@@ -10,6 +10,8 @@ What you learn here:
   * that is why ``minigan.gradcheck`` insists on float64;
   * how ``gradcheck`` catches a Function whose backward is wrong, and what its message says.
 
+Source: minigan/gradcheck.py, minigan/function.py
+
 Run:  python lessons/03_gradient_checking.py [--quick] [--backend cupy]
 """
 # %% [markdown]

@@ -12,6 +12,8 @@ What you learn here:
   * why the generator is trained with -log D(G(z)) (non-saturating) instead of the game's
     log(1 - D(G(z))): when D rejects the fakes confidently, the latter's gradient vanishes.
 
+Source: minigan/functional/loss.py, minigan/training/gan.py
+
 Run:  python lessons/05_the_minimax_game.py [--quick] [--backend cupy]
 """
 # %% [markdown]

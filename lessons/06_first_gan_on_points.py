@@ -11,6 +11,8 @@ What you learn here:
     networks with a learning rate ten times too large end up piling their points onto one or
     two modes.
 
+Source: minigan/training/gan.py, minigan/data/toy.py, minigan/models/mlp.py
+
 Run:  python lessons/06_first_gan_on_points.py [--quick] [--backend cupy]
 """
 # %% [markdown]

@@ -16,6 +16,8 @@ Full mode trains the real 100 epochs: 2.5 minutes on a 2-core CPU on the 22,699-
 the training set that the course machines hold (about 6 minutes for the official 60,000 images),
 measured 2026-11-22 with OPENBLAS_NUM_THREADS=1.
 
+Source: minigan/models/mlp.py, minigan/training/run.py, minigan/training/gan.py, minigan/optim/adam.py
+
 Run:  MINIGAN_DATA_DIR=/path/to/mnist python lessons/07_mlp_gan_mnist.py [--quick] [--backend cupy]
 """
 # %% [markdown]

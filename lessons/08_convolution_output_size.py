@@ -14,6 +14,8 @@ What you learn here:
   * the course's DCGAN traced layer by layer: the discriminator takes 28 -> 14 -> 7, the
     generator 1 -> 7 -> 14 -> 28.
 
+Source: minigan/shapes.py, minigan/conv_arithmetic.py, minigan/functional/conv.py
+
 Run:  python lessons/08_convolution_output_size.py [--quick] [--backend cupy]
 """
 # %% [markdown]

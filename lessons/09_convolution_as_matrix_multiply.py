@@ -9,6 +9,8 @@ What you learn here:
   * how much faster one big matrix product is than loops (measured);
   * that the backward pass of F.conv2d is right, checked against finite differences.
 
+Source: minigan/functional/conv.py, minigan/functional/im2col.py
+
 Run:  python lessons/09_convolution_as_matrix_multiply.py [--quick] [--backend cupy]
 """
 # %% [markdown]

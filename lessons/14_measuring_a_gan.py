@@ -13,6 +13,8 @@ What you learn here:
 The feature network is minigan's shipped LeNet-like MNIST classifier (its 500-unit penultimate
 layer), so these numbers compare with other minigan FIDs, not with published Inception ones.
 
+Source: minigan/metrics/fid.py, minigan/metrics/precision_recall.py, minigan/metrics/classifier.py, minigan/metrics/report.py
+
 Run:  MINIGAN_DATA_DIR=/path/to/mnist python lessons/14_measuring_a_gan.py [--quick] [--backend cupy]
 """
 # %% [markdown]
