@@ -175,8 +175,9 @@ check(dropped > 0, "the grid includes settings where the floor drops input rows,
 
 # The course's simpler form (dilation 1) agrees with the general formula wherever d = 1:
 agree = all(shapes.course_conv_output_size(h, k, s, p) == shapes.conv2d_output_size(h, k, s, p)
+            == count_positions(h, k, s, p)
             for h, k, s, p in itertools.product(range(5, 30), (1, 2, 3, 4, 5), (1, 2, 3), (0, 1, 2)))
-check(agree, "for dilation 1, the course's floor((H + 2p - k)/s) + 1 equals the general formula")
+check(agree, "for dilation 1, the course's floor((H + 2p - k)/s) + 1 equals the general formula and the count")
 
 # %% [markdown]
 # ## 4. The staircase: why a transposed convolution needs output_padding
@@ -295,8 +296,20 @@ for name in ("dcgan-d", "dcgan-g"):
         if r["predicted"] is not None:
             sizes_seen.append(r["output_shape"][2])
     spatial[name] = sizes_seen
-    check(all(r["match"] for r in rows if r["predicted"] is not None),
-          f"every convolution of {name} produces the size the formula predicts")
+    # the independent count again: a convolution's output is its number of kernel positions; a
+    # transposed convolution's output is a size that the matching convolution maps back
+    convs = [m for m in model.modules() if isinstance(m, (minigan.nn.Conv2d, minigan.nn.ConvTranspose2d))]
+    conv_rows = [r for r in rows if r["predicted"] is not None]
+    counted_ok = len(convs) == len(conv_rows) > 0
+    for layer, r in zip(convs, conv_rows):
+        h_in, h_out = r["input_shape"][2], r["output_shape"][2]
+        k, s_, p_, d_ = layer.kernel_size[0], layer.stride[0], layer.padding[0], layer.dilation[0]
+        if isinstance(layer, minigan.nn.ConvTranspose2d):
+            counted_ok &= count_positions(h_out, k, s_, p_, d_) == h_in
+        else:
+            counted_ok &= count_positions(h_in, k, s_, p_, d_) == h_out
+    check(counted_ok and all(r["match"] for r in conv_rows),
+          f"every convolution of {name} produces the size counted from its kernel positions (and the formula's)")
 print(f"\ndiscriminator sizes: {' -> '.join(map(str, spatial['dcgan-d']))}")
 print(f"generator sizes:     {' -> '.join(map(str, spatial['dcgan-g']))}")
 check(spatial["dcgan-d"] == [28, 14, 7], "the DCGAN discriminator takes 28 -> 14 -> 7")
