@@ -255,7 +255,7 @@ with minigan.no_grad():
 print(f"samples of the trained generator: min {samples.min():.3f}, max {samples.max():.3f}, "
       f"mean {samples.mean():.3f} (data {data_mean:.3f}); share of black pixels (< -0.9) "
       f"{float((samples < -0.9).mean()):.2f} (data {float((mnist.images[:1000] < -0.9).mean()):.2f})")
-check(samples.min() >= -1 and samples.max() <= 1, "generated pixels lie in [-1, 1] (Tanh's range)")
+# (they lie in [-1, 1] by construction: the generator ends with Tanh; nothing to check there)
 moved = (samples.mean() - untrained.mean()) / (data_mean - untrained.mean())
 check(moved > 1 / 3, f"training moved the mean generated pixel from {untrained.mean():.2f} at least a third of the way "
       f"to the data's {data_mean:.2f}")
