@@ -301,6 +301,8 @@ for key, label in (("d_x", "mean D(x), real"), ("d_g_z", "mean D(G(z)), fake")):
 ax2.axhline(0.5, color="gray", ls="--", lw=0.8, label="1/2: D cannot tell")
 ax1.set_title(f"losses (moving average over {width} steps)")
 ax2.set_title("discriminator outputs")
+ax1.set_ylabel("BCE loss")
+ax2.set_ylabel("mean output of D (probability of real)")
 ax2.set_ylim(0, 1)
 for ax in (ax1, ax2):
     ax.set_xlabel("epoch")

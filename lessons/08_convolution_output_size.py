@@ -216,6 +216,8 @@ check(all((b0 if h % 2 else b1) == h for h, b0, b1 in zip(hs, back0, back1)),
 fig, ax = plt.subplots(figsize=(4, 4))
 im = ax.imshow(coverage, cmap="viridis")
 ax.set_title("k3 s2 p0 on 8x8: reads per pixel\n(row 7 and column 7: never)")
+ax.set_xlabel("input column")
+ax.set_ylabel("input row")
 fig.colorbar(im, ax=ax, fraction=0.046)
 fig.tight_layout()
 save(fig, args, "floor_drops_last_row.png")

@@ -191,6 +191,7 @@ ax.axhline(curves[models[0]][0]["fid_floor"], color="gray", ls="--", label="floo
 ax.set_yscale("log")
 ax.set_xlabel("training step")
 ax.set_ylabel(f"FID (N = {n_eval})")
+ax.set_title("FID of the generators over training (lower is better)")
 ax.legend()
 fig.tight_layout()
 save(fig, args, "fid_over_training.png")
