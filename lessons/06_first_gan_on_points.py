@@ -56,7 +56,8 @@ args = setup("06_first_gan_on_points", "The GAN training loop of the original pa
 # %%
 N_MODES, RADIUS, STD, SCALE = 8, 2.0, 0.05, 2.5
 Z_DIM, BATCH, K = 16, 64, 1
-ITERATIONS = 2000 if args.quick else 5000
+ITERATIONS = 1500 if args.quick else 5000
+COLLAPSE_ITERATIONS = 1000 if args.quick else 2500     # each has 5 generator steps
 EVERY = 100                                    # evaluate the generator every EVERY iterations
 centers = mode_centers(N_MODES, RADIUS)
 
@@ -161,8 +162,8 @@ print("  " + " ".join(str(int(m)) for m in good_curve[:, 1]))
 
 # %%
 t0 = time.perf_counter()
-col_snaps, col_curve = train_gan(1e-3, ITERATIONS // 2, args.seed, g_steps=5)
-print(f"lr 1e-3, 5 G steps per D step: {ITERATIONS // 2} iterations in {time.perf_counter() - t0:.1f} s; "
+col_snaps, col_curve = train_gan(1e-3, COLLAPSE_ITERATIONS, args.seed, g_steps=5)
+print(f"lr 1e-3, 5 G steps per D step: {COLLAPSE_ITERATIONS} iterations in {time.perf_counter() - t0:.1f} s; "
       f"modes covered: " + " ".join(str(int(m)) for m in col_curve[:, 1]))
 t0 = time.perf_counter()
 bad_snaps, bad_curve = train_gan(1e-2, ITERATIONS, args.seed)
@@ -180,7 +181,7 @@ for name, curve in runs.items():
     r = summary[name]
     print(f"  {name:22s} modes {r['modes']:.2f}   spread {r['spread']:.2f}   saturated {100 * r['saturated']:5.1f}%"
           f"   (at the end: {int(r['final_modes'])} modes, {100 * r['final_saturated']:.0f}% saturated)")
-col_points = {it: pts for it, pts in col_snaps.items() if it > (ITERATIONS // 2) // 2}
+col_points = {it: pts for it, pts in col_snaps.items() if it > COLLAPSE_ITERATIONS // 2}
 centres = numpy.array([pts.mean(axis=0) for pts in col_points.values()])
 angles = numpy.degrees(numpy.arctan2(centres[:, 1], centres[:, 0]))
 radii = numpy.hypot(centres[:, 0], centres[:, 1])
@@ -207,7 +208,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 show = [it for it in numpy.linspace(0, ITERATIONS, 6).astype(int)[1:]]
 show = [max(EVERY, EVERY * round(it / EVERY)) for it in show]
-col_show = [max(EVERY, EVERY * round(it / (2 * EVERY))) for it in show]
+col_show = [max(EVERY, EVERY * round(it / EVERY)) for it in numpy.linspace(0, COLLAPSE_ITERATIONS, 6).astype(int)[1:]]
 fig, axes = plt.subplots(3, len(show), figsize=(3.2 * len(show), 9.9), sharex=True, sharey=True)
 rows_shown = (("lr 1e-3", good_snaps, good_curve, show, "C0"), ("5 G steps", col_snaps, col_curve, col_show, "C2"),
               ("lr 1e-2", bad_snaps, bad_curve, show, "C3"))
