@@ -321,7 +321,8 @@ check(all(j - j_hat < 0.03 for j_hat, j in zip(jsd_d, exact_d)) and jsd_d[0] < j
 # so dJSD/dθ = 0 and the generator gets no signal to move closer. In the limit σ → 0 (point
 # masses, the picture for distributions on a low-dimensional manifold such as natural images
 # in pixel space; Arjovsky & Bottou 2017), JSD = log 2 for every θ ≠ 0. A distance such as the
-# Wasserstein-1 distance (here simply |θ|, the WGAN's measure) keeps growing with θ.
+# Wasserstein-1 distance (here simply |θ|; the measure of the Wasserstein GAN, Arjovsky,
+# Chintala & Bottou 2017) keeps growing with θ.
 # First, the grid computation is checked against a closed form: for p = U(0, 1) and
 # q = U(θ, θ + 1), each density is 1 or 2 times m on its support, so JSD = min(|θ|, 1) log 2.
 

@@ -156,7 +156,9 @@ print("  " + " ".join(str(int(m)) for m in good_curve[:, 1]))
 #
 # Divergence. Back to one G step, but a learning rate ten times too large (1e-2): the updates
 # overshoot, and the generator's Tanh saturates; its points are pushed to the border of the
-# plot, where they cover no mode and receive almost no gradient. (This chaotic game can also
+# plot, where they cover no mode and receive almost no gradient. Remedies aim at the step: a
+# smaller learning rate, a discriminator that learns faster than the generator (the two time-scale
+# rule, Heusel et al. 2017), gradient penalties (R1, Mescheder et al. 2018). (This chaotic game can also
 # collapse first and diverge later; another seed, or merely another number of BLAS threads,
 # which changes the rounding, changes the trajectory.)
 
