@@ -9,9 +9,18 @@ What you learn here:
   * ``backward()`` does exactly that, in a topological order it computes itself; you can see the
     recorded nodes through ``grad_fn`` and the order through ``minigan.autograd.topological_order``;
   * gradients accumulate in ``.grad`` and the graph is freed after one backward pass;
-  * a gradient can have a gradient: ``create_graph=True`` records the backward pass itself.
+  * a gradient can have a gradient: ``create_graph=True`` records the backward pass itself;
+  * on tensors, backward computes vector-Jacobian products v^T J without ever building the
+    Jacobian J; each op's backward is its VJP (for a matrix product: Ā = Ȳ B^T, B̄ = A^T Ȳ).
 
 The example:  f(a, b, c) = (a*b + c) * tanh(a)   at a = 0.8, b = -1.5, c = 2.0.
+
+Notation: a, b, c the leaves (``A``, ``B``, ``C`` as floats; ``a``, ``b``, ``c`` as tensors);
+u, v, w, f the intermediate values and the output (``u``/``tu``, ...); x̄ the adjoint df/dx
+(``a_bar``, ..., and ``.grad``); for tensors, J the Jacobian and v the vector of a
+vector-Jacobian product (``v_np``); Ȳ the adjoint of a tensor Y.
+
+Source: minigan/autograd.py, minigan/function.py, minigan/ops.py
 
 Run:  python lessons/02_autograd_from_scratch.py [--quick] [--backend cupy]
 """
@@ -21,6 +30,8 @@ Run:  python lessons/02_autograd_from_scratch.py [--quick] [--backend cupy]
 
 # %%
 import math
+
+import numpy
 
 from _common import check, save, setup
 
@@ -228,5 +239,90 @@ check(abs(d2fda2.item() - by_hand) < 1e-12,
       "the second derivative from create_graph=True equals the one derived by hand")
 check(abs(d2fda2.item() - numeric) < 1e-6,
       "it also matches central differences of first-order gradients (no shared code path)")
+
+# %% [markdown]
+# ## 8. Beyond scalars: vector-Jacobian products
+# A network works on tensors. For y = f(x) with x holding n numbers and y holding m, the
+# derivative is the m x n Jacobian J, J[i, j] = dy_i / dx_j. Reverse mode never builds J. Given
+# v, the gradient of some scalar loss L with respect to y (same shape as y: ȳ = v), one backward
+# pass computes the *vector-Jacobian product*
+#     x̄ = v^T J,   i.e.  x̄_j = Σ_i v_i dy_i/dx_j,
+# the gradient of L with respect to x. `y.backward(v)` does exactly that; a scalar loss is the
+# case m = 1, v = 1. Each op's backward is its VJP, written without J:
+#   * Y = A @ B:               Ā = Ȳ B^T,   B̄ = A^T Ȳ
+#   * y = tanh(x), elementwise: x̄ = ȳ * (1 - y^2)   (J is diagonal: never stored)
+#   * y = x + b, b broadcast over the rows: b̄ = Σ over the rows of ȳ (b was copied m times,
+#     so its adjoint adds the copies' adjoints, the rule of section 2 again)
+# One VJP costs about one forward pass, whatever m is; the whole Jacobian needs m of them, one
+# per output (v = e_i). We check all of it against a Jacobian built by central differences,
+# which shares no code with backward().
+
+# %%
+rng = numpy.random.default_rng(args.seed)
+A_np, B_np, b_np = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
+v_np = rng.standard_normal((3, 2))
+
+
+def layer(A_, B_, b_):
+    return (A_ @ B_ + b_).tanh()                          # Y = tanh(A B + b): (3, 2)
+
+
+def as_tensors(*arrays, grad=False):
+    return [minigan.tensor(x, dtype=minigan.float64, requires_grad=grad).to(args.backend) for x in arrays]
+
+
+tA, tB, tb = as_tensors(A_np, B_np, b_np, grad=True)
+Y = layer(tA, tB, tb)
+Y.backward(minigan.tensor(v_np).to(args.backend))       # one pass: v^T J for A, B and b at once
+
+# the rules above, in NumPy
+Y_np = numpy.tanh(A_np @ B_np + b_np)
+pre_bar = v_np * (1 - Y_np ** 2)                          # through tanh
+rules = {"A": pre_bar @ B_np.T, "B": A_np.T @ pre_bar, "b": pre_bar.sum(axis=0)}
+
+# the Jacobian of Y (6 numbers) with respect to each input, by central differences
+inputs_np = {"A": A_np, "B": B_np, "b": b_np}
+
+
+def numeric_jacobian(name, h=1e-6):
+    base = inputs_np[name]
+    jac = numpy.zeros((Y_np.size, base.size))
+    for j in range(base.size):
+        bumped = []
+        for sign in (1, -1):
+            moved = dict(inputs_np)
+            moved[name] = base.copy()
+            moved[name].reshape(-1)[j] += sign * h
+            bumped.append(numpy.tanh(moved["A"] @ moved["B"] + moved["b"]).reshape(-1))
+        jac[:, j] = (bumped[0] - bumped[1]) / (2 * h)
+    return jac
+
+
+grads = {"A": tA.grad.numpy(), "B": tB.grad.numpy(), "b": tb.grad.numpy()}
+print("\nY = tanh(A @ B + b), A (3, 4), B (4, 2), b (2,) broadcast over the 3 rows; v of Y's shape (3, 2)")
+worst_vjp = worst_rule = 0.0
+for name in ("A", "B", "b"):
+    jac = numeric_jacobian(name)
+    vjp = (v_np.reshape(-1) @ jac).reshape(inputs_np[name].shape)
+    worst_vjp = max(worst_vjp, float(numpy.abs(grads[name] - vjp).max()))
+    worst_rule = max(worst_rule, float(numpy.abs(grads[name] - rules[name]).max()))
+    print(f"  {name}: Jacobian {jac.shape[0]} x {jac.shape[1]}; |backward(v) - v^T J| = "
+          f"{numpy.abs(grads[name] - vjp).max():.1e}")
+check(worst_vjp < 1e-8, "Y.backward(v) gives v^T J for every input, J built by central differences")
+check(worst_rule < 1e-12, "the VJP rules: Ā = Ȳ B^T, B̄ = A^T Ȳ, and b̄ sums Ȳ over the rows b was broadcast to")
+
+# the whole Jacobian from backward(): one VJP per output element, v = e_i
+rows, passes = [], 0
+for i in range(Y_np.size):
+    tA2, tB2, tb2 = as_tensors(A_np, B_np, b_np, grad=True)
+    e_i = numpy.zeros(Y_np.size)
+    e_i[i] = 1.0
+    layer(tA2, tB2, tb2).backward(minigan.tensor(e_i.reshape(Y_np.shape)).to(args.backend))
+    rows.append(tA2.grad.numpy().reshape(-1))
+    passes += 1
+jac_backward = numpy.array(rows)
+print(f"  the full 6 x 12 Jacobian for A took {passes} backward passes (one per output element)")
+check(passes == Y_np.size and numpy.abs(jac_backward - numeric_jacobian("A")).max() < 1e-8,
+      "m backward passes with v = e_1 .. e_m give the whole m x n Jacobian, row by row")
 
 print("\nNext: lesson 03 checks derivatives like these against finite differences.")

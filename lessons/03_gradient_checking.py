@@ -7,8 +7,19 @@ What you learn here:
     machine_epsilon |f| / eps, grows as eps shrinks. On a log-log plot the total is a V,
     with its bottom near eps ~ machine_epsilon^(1/3): about 1e-5 in float64, but only about
     1e-2 to 1e-3 in float32, where the best attainable error is a poor ~1e-5;
+  * when a step is lost altogether: x + eps == x in float32 exactly when |eps| is below half
+    the spacing of float32 numbers at x (about |x| 6e-8), so never at x = 0;
   * that is why ``minigan.gradcheck`` insists on float64;
-  * how ``gradcheck`` catches a Function whose backward is wrong, and what its message says.
+  * how ``gradcheck`` catches a Function whose backward is wrong, and what its message says;
+  * why its tolerances (atol 1e-5, rtol 1e-3) are some 10^5 times looser than the error this
+    lesson derives, and what that lets through: a backward wrong by less than 0.1%.
+
+Notation: f the function (``f``), x its input (``xs``, ``x``), eps the finite-difference step
+(``eps_grid``), f'(x) the exact derivative (``exact``), machine epsilon the spacing of
+floating-point numbers at 1 (``numpy.finfo(dtype).eps``), atol and rtol gradcheck's absolute and
+relative tolerances.
+
+Source: minigan/gradcheck.py, minigan/function.py
 
 Run:  python lessons/03_gradient_checking.py [--quick] [--backend cupy]
 """
@@ -91,9 +102,24 @@ print(f"float64 log-log slopes: {trunc:.2f} for eps in [1e-4, 1e-2], {rounding:.
 check(1.7 < trunc < 2.3, "for large eps the error falls like eps^2 (truncation, slope 2)")
 check(-1.3 < rounding < -0.7, "for small eps the error grows like 1/eps (rounding, slope -1)")
 
-# In float32 a tiny step disappears completely: x + eps == x, so the difference quotient is 0.
-x1 = minigan.tensor([1.0], dtype=minigan.float32)
-check((x1 + 1e-8).item() == 1.0, "in float32, 1 + 1e-8 == 1: a step of 1e-8 does not move x at all")
+# %% [markdown]
+# A step can vanish completely: x + eps == x, and then the difference quotient is 0. That
+# happens exactly when |eps| is less than half the gap between x and the next float (round to
+# nearest), and that gap grows with |x|: numpy.spacing(x), about |x| * 1.2e-7 in float32. So
+# at x = 1 a step of 1e-8 is lost, at x = 1000 even 1e-5 is, but at x = 0, where the floats
+# are densest, no positive step is lost at all. We compare minigan's float32 addition with
+# that rule, computed from numpy.spacing.
+
+# %%
+probe_x = numpy.array([0.0, 1e-6, 1.0, 1.0, 1000.0, 1000.0, -3.0], dtype=numpy.float32)
+probe_eps = numpy.array([1e-8, 1e-8, 1e-8, 1e-7, 1e-5, 1e-4, 1e-7], dtype=numpy.float32)
+moved = minigan.tensor(probe_x, dtype=minigan.float32).to(args.backend) + minigan.tensor(probe_eps, dtype=minigan.float32).to(args.backend)
+lost = moved.numpy() == probe_x
+rule = probe_eps < numpy.abs(numpy.spacing(probe_x)) / 2
+for xv, ev, gone in zip(probe_x, probe_eps, lost):
+    print(f"  float32: x = {xv:g}, eps = {ev:g}: x + eps == x is {bool(gone)}; spacing at x {abs(numpy.spacing(xv)):.2e}")
+check(numpy.array_equal(lost, rule) and lost.any() and not lost.all(),
+      "in float32, x + eps == x exactly when eps < spacing(x)/2: at x = 1 a step of 1e-8 is lost, at x = 0 it is not")
 
 # %%
 import matplotlib.pyplot as plt  # noqa: E402
@@ -162,6 +188,56 @@ check(minigan.gradcheck(Square.apply, (inp,)), "the corrected backward passes gr
 # gradcheck also works on whole layers: here a Linear layer followed by tanh, in float64
 layer = minigan.nn.Linear(4, 3).double().to(args.backend)
 check(minigan.gradcheck(lambda t: layer(t).tanh(), (inp,)), "Linear + tanh passes gradcheck w.r.t. its input")
+
+# %% [markdown]
+# ## 4. How loose gradcheck's tolerances are, and what that misses
+# gradcheck accepts an element when |backward - numeric| <= atol + rtol |numeric|, with
+# eps = 1e-6, atol = 1e-5 and rtol = 1e-3 (PyTorch's gradcheck uses the same eps and atol).
+# Section 2 derived the error of the central difference itself: at eps = 1e-6 in float64 it is
+# about 1e-10. The tolerances are some 10^5 times looser, on purpose: one setting must serve
+# every op, and the error grows with the size of what is differenced (gradcheck differences
+# sum(f(x) v) over all outputs, whose rounding error is about machine_eps |sum| / eps), with
+# the third derivative (steep tanh or sigmoid, softmax, batch norm over a small variance), and
+# near kinks (ReLU, max, abs), where a step across the kink is wrong by O(1) anyway.
+# The price: a backward that is wrong by less than about 0.1% of the gradient passes. Below, a
+# square whose backward is too large by 0.05% (the kind of error a forgotten small term makes)
+# passes gradcheck; comparing at the bottom of the V, eps = 1e-5, with a tolerance set from the
+# error measured there, catches it.
+
+# %%
+
+
+class SlightlyWrongSquare(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2.001 * x          # too large by 0.05%
+
+
+def tight_error(fn, x_np, eps=1e-5):
+    """Largest |backward - central difference at eps| over the elements (float64)."""
+    x_t = minigan.tensor(x_np, requires_grad=True).to(args.backend)
+    fn(x_t).sum().backward()
+    plus = fn(minigan.tensor(x_np + eps).to(args.backend)).numpy()
+    minus = fn(minigan.tensor(x_np - eps).to(args.backend)).numpy()
+    return float(numpy.abs(x_t.grad.numpy() - (plus - minus) / (2 * eps)).max())
+
+
+TIGHT = 1e-8                       # above the measured error at eps = 1e-5 (section 2: ~1e-11)
+x_np = rng.standard_normal((3, 4))
+err_right, err_wrong = tight_error(Square.apply, x_np), tight_error(SlightlyWrongSquare.apply, x_np)
+print(f"\nbackward against central differences at eps = 1e-5: the correct square is off by {err_right:.1e}, "
+      f"the 0.05%-wrong one by {err_wrong:.1e} (tight tolerance {TIGHT:.0e})")
+check(err_right < TIGHT, "the correct backward matches central differences to better than 1e-8, "
+                         "far inside gradcheck's tolerances")
+passes = minigan.gradcheck(SlightlyWrongSquare.apply, (minigan.tensor(x_np, requires_grad=True).to(args.backend),))
+check(passes, "gradcheck's default tolerances accept a backward that is wrong by 0.05%")
+check(err_wrong > 100 * TIGHT, "a comparison at the best step, with a tolerance set from the measured error, rejects it")
 
 # and it refuses float32, for the reason the plot above shows
 try:

@@ -10,6 +10,8 @@ What you learn here:
     inputs); with LeakyReLU(0.2) the gradient is never exactly 0, so no unit can be silenced;
   * why the generator ends with Tanh: its range (-1, 1) matches images scaled to [-1, 1].
 
+Source: minigan/nn/linear.py, minigan/functional/activation.py, minigan/nn/activation.py
+
 Run:  python lessons/04_layers_and_activations.py [--quick] [--backend cupy]
 (uses MNIST from $MINIGAN_DATA_DIR when it is there, for the pixel range in part 4)
 """

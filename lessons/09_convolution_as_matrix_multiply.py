@@ -9,12 +9,20 @@ What you learn here:
   * how much faster one big matrix product is than loops (measured);
   * that the backward pass of F.conv2d is right, checked against finite differences.
 
+Notation: x the input (N, C, H, W) (``x``, ``x_np``), w the weight (O, C, k, k) (``w``, ``w_np``),
+N the batch, C the input channels (``c_in``), O the output channels (``c_out``), k the kernel
+size, s the stride, p the padding, d the dilation, xpad the zero-padded input; the patch matrix
+(``cols``, ``patch``) has one row per output position and one column per kernel tap.
+
+Source: minigan/functional/conv.py, minigan/functional/im2col.py
+
 Run:  python lessons/09_convolution_as_matrix_multiply.py [--quick] [--backend cupy]
 """
 # %% [markdown]
 # # Convolution as a matrix product
 # A convolution slides a small kernel over an image and takes a weighted sum at every position.
-# Written naively that is six nested loops; minigan instead copies the patches into a matrix
+# Written naively that is seven nested loops (batch, output channel, output row, output column,
+# input channel, kernel row, kernel column); minigan instead copies the patches into a matrix
 # and calls one matrix product. We build both and compare them.
 
 # %%
@@ -83,6 +91,24 @@ def conv2d_loops(x, w, bias=None, stride=1, padding=0, dilation=1):
     return out
 
 
+# Seven loops, one per index of the formula: n, o, i, j for the output element, c, a, b for the
+# sum. (Counted from the function's own syntax tree, so the text cannot drift from the code.)
+
+# %%
+import ast  # noqa: E402
+import inspect  # noqa: E402
+
+
+def loop_depth(node):
+    """The deepest nesting of for-loops below an AST node."""
+    inner = max((loop_depth(child) for child in ast.iter_child_nodes(node)), default=0)
+    return inner + 1 if isinstance(node, ast.For) else inner
+
+
+depth = loop_depth(ast.parse(inspect.getsource(conv2d_loops)))
+print(f"conv2d_loops nests {depth} for-loops")
+check(depth == 7, "the definition of conv2d is seven nested loops (n, o, i, j, then c, a, b)")
+
 # %% [markdown]
 # ## 2. im2col on a tiny example
 # Take a 4x4 image holding 1..16 and a 2x2 kernel, stride 1: the output is 3x3, so there are
@@ -109,15 +135,21 @@ print(by_matmul)
 check(cols.shape == (9, 4), "a 4x4 image and a 2x2 kernel at stride 1 give a 9x4 patch matrix")
 check((cols[0] == [1, 2, 5, 6]).all() and (cols[8] == [11, 12, 15, 16]).all(),
       "row 0 is the top-left patch (1, 2, 5, 6) and row 8 the bottom-right one (11, 12, 15, 16)")
-check(numpy.array_equal(by_matmul, by_conv), "the matrix product gives exactly F.conv2d's output")
-check(numpy.array_equal(by_conv, conv2d_loops(tiny.numpy(), kernel.numpy())[0, 0]),
-      "and exactly the loops' output")
+by_loops = conv2d_loops(tiny.numpy(), kernel.numpy())[0, 0]
+image = numpy.arange(1, 17).reshape(4, 4)
+by_hand = image[:3, :3] - image[1:, 1:]           # kernel [[1, 0], [0, -1]]: x[i, j] - x[i+1, j+1]
+check(numpy.array_equal(by_loops, by_hand) and (by_hand == -5).all(),
+      "the loops give x[i, j] - x[i+1, j+1] = -5 everywhere for this kernel, as worked by hand")
+check(numpy.array_equal(by_matmul, by_loops) and numpy.array_equal(by_conv, by_loops),
+      "the im2col matrix product and F.conv2d give exactly the loops' output")
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 4), gridspec_kw={"width_ratios": [1, 1.1]})
 ax1.imshow(tiny.numpy()[0, 0], cmap="Blues")
 for (i, j), v in numpy.ndenumerate(tiny.numpy()[0, 0]):
     ax1.text(j, i, int(v), ha="center", va="center")
 ax1.set_title("4x4 input")
+ax1.set_xlabel("column j")
+ax1.set_ylabel("row i")
 ax1.set_xticks([])
 ax1.set_yticks([])
 ax2.imshow(cols, cmap="Blues", aspect="auto")
@@ -196,6 +228,7 @@ fig, ax = plt.subplots(figsize=(6, 3))
 ax.barh(["nested loops", "im2col + matmul"], [1e3 * t_loops, 1e3 * t_fast], color=["tab:red", "tab:green"])
 ax.set_xscale("log")
 ax.set_xlabel("milliseconds (log scale)")
+ax.set_ylabel("method")
 ax.set_title(f"conv2d on {shape}: {speedup:,.0f}x faster as one matrix product")
 fig.tight_layout()
 save(fig, args, "speed.png")
