@@ -10,6 +10,10 @@ What you learn here:
     inputs); with LeakyReLU(0.2) the gradient is never exactly 0, so no unit can be silenced;
   * why the generator ends with Tanh: its range (-1, 1) matches images scaled to [-1, 1].
 
+Notation: x the layer's input (``x``, a batch of shape (B, in_features)); W and b its
+``weight`` (out_features, in_features) and ``bias``; y = x W^T + b its output; a unit is one
+output column; "dead" means its input x W^T + b is <= 0 for every example of the batch.
+
 Source: minigan/nn/linear.py, minigan/functional/activation.py, minigan/nn/activation.py
 
 Run:  python lessons/04_layers_and_activations.py [--quick] [--backend cupy]
