@@ -147,6 +147,16 @@ def _unwrap_index(index):
     return index
 
 
+def _conversion(name, dtype):
+    """The method ``x.NAME()``: x as ``dtype`` (x itself when it already is; a float-to-float
+    copy keeps the gradient flowing)."""
+    def convert(self):
+        return self._cast(dtype)
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"This tensor as {numpy.dtype(dtype).name}."
+    return convert
+
+
 class Tensor:
     # Makes numpy defer to Tensor's reflected operators in ``ndarray + tensor``.
     __array_priority__ = 1000
@@ -507,23 +517,13 @@ class Tensor:
     def cpu(self):
         return self.to("cpu")
 
-    def float(self):
-        return self._cast(float32)
-
-    def double(self):
-        return self._cast(float64)
-
-    def long(self):
-        return self._cast(int64)
-
-    def int(self):
-        return self._cast(int32)
-
-    def bool(self):
-        return self._cast(bool_)
-
-    def byte(self):
-        return self._cast(uint8)
+    # PyTorch's conversion methods: x.float() is x.to(float32), and so on
+    float = _conversion("float", float32)
+    double = _conversion("double", float64)
+    long = _conversion("long", int64)
+    int = _conversion("int", int32)
+    bool = _conversion("bool", bool_)
+    byte = _conversion("byte", uint8)
 
     def type(self, dtype=None):
         """Without an argument, the legacy type name (``"minigan.FloatTensor"``, or
