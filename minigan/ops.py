@@ -2,7 +2,9 @@
 
 Notation: ``g`` is d(loss)/d(out), the gradient flowing in from above; each backward
 returns d(loss)/d(input) for every input. Binary ops broadcast like NumPy, so their
-backward sums the gradient back down to each input's shape (:func:`unbroadcast`).
+backward sums the gradient back down to each input's shape (:func:`unbroadcast`). The shape
+rules (:func:`broadcast_shape`, :func:`check_matmul`, :func:`check_reshape`, ...) sit beside
+their ops; Tensor's operators and methods call them once, before ``apply`` (see function.py).
 
 Every backward here is written in operations that arrays and Tensors share, or in other
 ops' ``run``: the same lines give first derivatives on arrays and, under
