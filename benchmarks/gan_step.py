@@ -106,28 +106,26 @@ def worker_minigan(model, backend, batch, steps, warmup, layers):
     minigan.manual_seed(0)
     xp = minigan.backend.get_module(backend)
     sync = (lambda: xp.cuda.Stream.null.synchronize()) if backend == "cupy" else (lambda: None)
-    G, D = build_gan(model)
-    G.to(backend), D.to(backend)
+    G, D = build_gan(model)                        # on the backend set above, as is every tensor
     # the PyTorch step below reuses D's fake batch for the G step (pytorch/examples' shortcut);
     # minigan's default draws fresh noise (Algorithm 1), so the same work is asked for here
     gan = GAN(G, D, 100, reuse_fake=True)
     shape = (batch, 784) if model == "mlp" else (batch, 1, 28, 28)
     rng = np.random.default_rng(0)
-    batches = [minigan.Tensor(minigan.backend.to_backend(
-        np.tanh(rng.standard_normal(shape)).astype(np.float32), backend)) for _ in range(4)]
+    batches = [minigan.tensor(np.tanh(rng.standard_normal(shape)).astype(np.float32)) for _ in range(4)]
     result = _time_steps(gan.train_step, batches, steps, warmup, sync)
     if layers and model == "dcgan":
-        result["layers"] = _layer_times(minigan, G, D, batch, sync, backend)
+        result["layers"] = _layer_times(minigan, G, D, batch, sync)
     return result
 
 
-def _layer_times(minigan, G, D, batch, sync, backend):
+def _layer_times(minigan, G, D, batch, sync):
     """Forward and backward time of every DCGAN layer at its real input size."""
     import numpy as np
     rows = []
     rng = np.random.default_rng(1)
     for name, net, x_shape in (("G", G.G, (batch, 100, 1, 1)), ("D", D.D, (batch, 1, 28, 28))):
-        x = minigan.Tensor(minigan.backend.to_backend(rng.standard_normal(x_shape).astype(np.float32), backend))
+        x = minigan.tensor(rng.standard_normal(x_shape).astype(np.float32))
         for i, layer in enumerate(net):
             x_in = x.detach().requires_grad_()
             fwd, bwd = [], []

@@ -44,15 +44,14 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for seed in (int(s) for s in args.seeds.split(",")):
         minigan.manual_seed(seed)
-        G, D = build_gan(args.model)
-        G.to(args.backend), D.to(args.backend)
+        G, D = build_gan(args.model)                 # on the backend set above, as is every tensor
         gan = GAN(G, D, 100)
         rng = numpy.random.default_rng(seed)
         step, train_s = 0, 0.0
         for ep in epochs:
             t0 = time.perf_counter()
             while step < ep * STEPS_PER_EPOCH:
-                gan.train_step(minigan.tensor(data[rng.integers(0, len(data), 128)]).to(args.backend))
+                gan.train_step(minigan.tensor(data[rng.integers(0, len(data), 128)]))
                 step += 1
             train_s += time.perf_counter() - t0
             t0 = time.perf_counter()

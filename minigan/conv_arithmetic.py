@@ -78,9 +78,20 @@ def check_conv_settings(kernel_size, stride=1, padding=0, dilation=1, output_pad
 
 
 # --------------------------------------------------------------------------- the formulas
+def conv_out(h, k, s, p, d):
+    """floor((h + 2p - d(k - 1) - 1) / s) + 1 for one dimension, nothing checked: the kernels
+    call it on settings their wrapper has checked."""
+    return (h + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def conv_transpose_out(h, k, s, p, op, d):
+    """(h - 1)s - 2p + d(k - 1) + output_padding + 1 for one dimension, nothing checked."""
+    return (h - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
 def _conv_dim(h, k, s, p, d, label):
     _check_setting("size", h, f" ({label})" if label != "output size" else "")
-    out = (h + 2 * p - d * (k - 1) - 1) // s + 1
+    out = conv_out(h, k, s, p, d)
     if out < 1:
         raise ValueError(
             f"{label} = floor(({h} + 2*{p} - {d}*({k}-1) - 1)/{s}) + 1 = {out} < 1: the padded input "
@@ -90,7 +101,7 @@ def _conv_dim(h, k, s, p, d, label):
 
 def _transpose_dim(h, k, s, p, op, d, label):
     _check_setting("size", h, f" ({label})" if label != "output size" else "")
-    out = (h - 1) * s - 2 * p + d * (k - 1) + op + 1
+    out = conv_transpose_out(h, k, s, p, op, d)
     if out < 1:
         raise ValueError(
             f"{label} = ({h}-1)*{s} - 2*{p} + {d}*({k}-1) + {op} + 1 = {out} < 1: the padding "
@@ -100,6 +111,22 @@ def _transpose_dim(h, k, s, p, op, d, label):
 
 def _is_pair_call(*values):
     return any(not _is_int(v) for v in values)
+
+
+def conv2d_output_hw(hw, kernel, stride, padding, dilation):
+    """The (height, width) output of a convolution whose settings :func:`check_conv_settings`
+    has already checked (pairs): only the input's size is checked here (a ValueError, with the
+    arithmetic, for an output smaller than 1). A conv call checks its settings once, then this."""
+    return (_conv_dim(hw[0], kernel[0], stride[0], padding[0], dilation[0], "output height"),
+            _conv_dim(hw[1], kernel[1], stride[1], padding[1], dilation[1], "output width"))
+
+
+def conv_transpose2d_output_hw(hw, kernel, stride, padding, output_padding, dilation):
+    """:func:`conv2d_output_hw` for a transposed convolution (settings already checked)."""
+    return (_transpose_dim(hw[0], kernel[0], stride[0], padding[0], output_padding[0], dilation[0],
+                           "output height"),
+            _transpose_dim(hw[1], kernel[1], stride[1], padding[1], output_padding[1], dilation[1],
+                           "output width"))
 
 
 def conv2d_output_size(h, kernel_size, stride=1, padding=0, dilation=1):
@@ -112,9 +139,7 @@ def conv2d_output_size(h, kernel_size, stride=1, padding=0, dilation=1):
     k, s, p, d = check_conv_settings(kernel_size, stride, padding, dilation)
     if not _is_pair_call(h, kernel_size, stride, padding, dilation):
         return _conv_dim(int(h), k[0], s[0], p[0], d[0], "output size")
-    hh, ww = _pair(h, "size")
-    return (_conv_dim(hh, k[0], s[0], p[0], d[0], "output height"),
-            _conv_dim(ww, k[1], s[1], p[1], d[1], "output width"))
+    return conv2d_output_hw(_pair(h, "size"), k, s, p, d)
 
 
 def conv_transpose2d_output_size(h, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
@@ -125,9 +150,7 @@ def conv_transpose2d_output_size(h, kernel_size, stride=1, padding=0, output_pad
     k, s, p, d, op = check_conv_settings(kernel_size, stride, padding, dilation, output_padding)
     if not _is_pair_call(h, kernel_size, stride, padding, output_padding, dilation):
         return _transpose_dim(int(h), k[0], s[0], p[0], op[0], d[0], "output size")
-    hh, ww = _pair(h, "size")
-    return (_transpose_dim(hh, k[0], s[0], p[0], op[0], d[0], "output height"),
-            _transpose_dim(ww, k[1], s[1], p[1], op[1], d[1], "output width"))
+    return conv_transpose2d_output_hw(_pair(h, "size"), k, s, p, op, d)
 
 
 def course_conv_output_size(h, kernel_size, stride=1, padding=0):

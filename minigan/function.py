@@ -27,6 +27,16 @@ An ordinary backward passes arrays (fast, no graph); ``create_graph=True`` passe
 so the gradient is itself differentiable (see :mod:`minigan.autograd`). An op that follows
 this rule, and saves only its inputs, its output and constants (masks, indices), sets
 ``differentiable_backward = True``.
+
+Where arguments are checked. ``apply`` checks only what every op needs: floating-point
+tensors of one dtype on one backend (:func:`check_inputs`). An op's own rules (shapes that
+must fit, settings in range) are checked once per call by the public function the user
+called (a Tensor operator or method, a function of :mod:`minigan.functional`, a layer's
+``forward``) before it calls ``apply``, with a check function kept beside the op
+(``ops.check_matmul``, ``conv_arithmetic.check_conv_settings``). ``forward`` and ``backward``
+assume valid arguments: the ops that a backward runs, whose shapes are right by
+construction, pay for no checks, and a message names what the user called (``matmul``,
+``conv2d``, a layer's printout), not an internal op.
 """
 import numpy
 

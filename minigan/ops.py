@@ -2,7 +2,9 @@
 
 Notation: ``g`` is d(loss)/d(out), the gradient flowing in from above; each backward
 returns d(loss)/d(input) for every input. Binary ops broadcast like NumPy, so their
-backward sums the gradient back down to each input's shape (:func:`unbroadcast`).
+backward sums the gradient back down to each input's shape (:func:`unbroadcast`). The shape
+rules (:func:`broadcast_shape`, :func:`check_matmul`, :func:`check_reshape`, ...) sit beside
+their ops; Tensor's operators and methods call them once, before ``apply`` (see function.py).
 
 Every backward here is written in operations that arrays and Tensors share, or in other
 ops' ``run``: the same lines give first derivatives on arrays and, under
@@ -81,14 +83,10 @@ def transpose_last(x):
 
 
 class _Binary(Function):
-    """Shared shape check for the broadcasting binary ops."""
+    """The broadcasting binary ops (their shapes: :func:`broadcast_shape`, checked by Tensor's
+    operators before ``apply``)."""
 
     differentiable_backward = True
-
-    @classmethod
-    def apply(cls, a, b, **kwargs):
-        broadcast_shape(cls.__name__.lower(), a.shape, b.shape)
-        return super().apply(a, b, **kwargs)
 
 
 class Add(_Binary):
@@ -272,21 +270,21 @@ class Maximum(_Binary):
         return ga, gb
 
 
+def check_matmul(a, b):
+    """The shapes ``a @ b`` accepts (NumPy's and PyTorch's rule); a ValueError saying why not."""
+    inner_a = a[-1] if len(a) else None
+    inner_b = (b[-2] if len(b) > 1 else b[0]) if len(b) else None
+    if len(a) == 0 or len(b) == 0 or inner_a != inner_b:
+        raise ValueError(f"matmul: cannot multiply shapes {a} @ {b}: the last "
+                         f"dimension of the left ({inner_a}) must equal the "
+                         f"{'second-to-last' if len(b) > 1 else 'only'} dimension of the right "
+                         f"({inner_b})")
+    if len(a) > 2 or len(b) > 2:
+        broadcast_shape(f"matmul {a} @ {b} (batch dimensions)", a[:-2], b[:-2])
+
+
 class MatMul(Function):
     differentiable_backward = True
-
-    @classmethod
-    def apply(cls, a, b):
-        inner_a = a.shape[-1] if a.ndim else None
-        inner_b = (b.shape[-2] if b.ndim > 1 else b.shape[0]) if b.ndim else None
-        if a.ndim == 0 or b.ndim == 0 or inner_a != inner_b:
-            raise ValueError(f"matmul: cannot multiply shapes {a.shape} @ {b.shape}: the last "
-                             f"dimension of the left ({inner_a}) must equal the "
-                             f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the right "
-                             f"({inner_b})")
-        if a.ndim > 2 or b.ndim > 2:
-            broadcast_shape(f"matmul {a.shape} @ {b.shape} (batch dimensions)", a.shape[:-2], b.shape[:-2])
-        return super().apply(a, b)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -366,21 +364,25 @@ class BroadcastTo(Function):
         return unbroadcast(g, ctx.shape)
 
 
+def check_reshape(old, shape):
+    """Whether a tensor of shape ``old`` can be viewed as ``shape`` (a tuple, at most one -1);
+    a ValueError saying why not."""
+    numel = 1
+    for s in old:
+        numel *= s
+    size = 1
+    for s in shape:
+        if s != -1:
+            size *= s
+    ok = (shape.count(-1) <= 1 and all(s >= 0 or s == -1 for s in shape)
+          and (size == numel if -1 not in shape else (size > 0 and numel % size == 0)))
+    if not ok:
+        raise ValueError(f"reshape: cannot view a tensor of shape {old} ({numel} elements) "
+                         f"as shape {shape}")
+
+
 class Reshape(Function):
     differentiable_backward = True
-
-    @classmethod
-    def apply(cls, a, shape):
-        known = [s for s in shape if s != -1]
-        size = 1
-        for s in known:
-            size *= s
-        ok = (shape.count(-1) <= 1 and all(s >= 0 or s == -1 for s in shape)
-              and (size == a.numel() if -1 not in shape else (size > 0 and a.numel() % size == 0)))
-        if not ok:
-            raise ValueError(f"reshape: cannot view a tensor of shape {a.shape} ({a.numel()} elements) "
-                             f"as shape {shape}")
-        return super().apply(a, shape=shape)
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -448,6 +450,21 @@ class IndexAdd(Function):
         return GetItem.run(g, index=ctx.index)
 
 
+def check_concatenate(shapes, axis):
+    """Whether tensors of these shapes join along ``axis`` (equal everywhere else); returns the
+    axis counted from 0, or raises a ValueError saying which tensor does not fit."""
+    first = shapes[0]
+    nd = len(first)
+    if nd == 0:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be joined; use stack")
+    ax = axis % nd
+    for i, shape in enumerate(shapes):
+        if len(shape) != nd or any(shape[d] != first[d] for d in range(nd) if d != ax):
+            raise ValueError(f"concatenate along axis {axis}: tensor {i} has shape {shape}, "
+                             f"which does not match tensor 0's shape {first} outside that axis")
+    return ax
+
+
 class Concatenate(Function):
     differentiable_backward = True
 
@@ -467,19 +484,6 @@ class Concatenate(Function):
             grads.append(GetItem.run(g, index=tuple(index)))
             start += n
         return tuple(grads)
-
-    @classmethod
-    def apply(cls, *tensors, axis=0):
-        first = tensors[0]
-        nd = first.ndim
-        if nd == 0:
-            raise ValueError("concatenate: zero-dimensional tensors cannot be joined; use stack")
-        ax = axis % nd
-        for i, t in enumerate(tensors):
-            if t.ndim != nd or any(t.shape[d] != first.shape[d] for d in range(nd) if d != ax):
-                raise ValueError(f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
-                                 f"which does not match tensor 0's shape {first.shape} outside that axis")
-        return super().apply(*tensors, axis=ax)
 
 
 class Cast(Function):
@@ -586,16 +590,15 @@ class Sigmoid(Function):
 #                                                  over what v was broadcast to)
 
 
+def check_where(cond, a, b):
+    """The shapes where(cond, a, b) accepts: all three broadcast together."""
+    broadcast_shape("where (condition)", tuple(cond), broadcast_shape("where", a, b))
+
+
 class Where(Function):
     """``cond`` is a setting (a boolean array), not an input: it gets no gradient. The
     backward multiplies by the constant masks only, so it also runs on Tensors."""
     differentiable_backward = True
-
-    @classmethod
-    def apply(cls, a, b, cond):
-        shape = broadcast_shape("where", a.shape, b.shape)
-        broadcast_shape("where (condition)", tuple(cond.shape), shape)
-        return super().apply(a, b, cond=cond)
 
     @staticmethod
     def forward(ctx, a, b, cond):

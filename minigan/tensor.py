@@ -147,6 +147,16 @@ def _unwrap_index(index):
     return index
 
 
+def _conversion(name, dtype):
+    """The method ``x.NAME()``: x as ``dtype`` (x itself when it already is; a float-to-float
+    copy keeps the gradient flowing)."""
+    def convert(self):
+        return self._cast(dtype)
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"This tensor as {numpy.dtype(dtype).name}."
+    return convert
+
+
 class Tensor:
     # Makes numpy defer to Tensor's reflected operators in ``ndarray + tensor``.
     __array_priority__ = 1000
@@ -507,23 +517,13 @@ class Tensor:
     def cpu(self):
         return self.to("cpu")
 
-    def float(self):
-        return self._cast(float32)
-
-    def double(self):
-        return self._cast(float64)
-
-    def long(self):
-        return self._cast(int64)
-
-    def int(self):
-        return self._cast(int32)
-
-    def bool(self):
-        return self._cast(bool_)
-
-    def byte(self):
-        return self._cast(uint8)
+    # PyTorch's conversion methods: x.float() is x.to(float32), and so on
+    float = _conversion("float", float32)
+    double = _conversion("double", float64)
+    long = _conversion("long", int64)
+    int = _conversion("int", int32)
+    bool = _conversion("bool", bool_)
+    byte = _conversion("byte", uint8)
 
     def type(self, dtype=None):
         """Without an argument, the legacy type name (``"minigan.FloatTensor"``, or
@@ -602,6 +602,10 @@ class Tensor:
         a, b = self, self._other(other)
         if reflected:
             a, b = b, a
+        if op is ops.MatMul:      # the op's shape rule, checked once, here (see function.py)
+            ops.check_matmul(a.shape, b.shape)
+        else:
+            ops.broadcast_shape(op.__name__.lower(), a.shape, b.shape)
         fa, fb = a.dtype.kind == "f", b.dtype.kind == "f"
         if fa and fb:
             return op.apply(a, b)
@@ -868,10 +872,11 @@ class Tensor:
 
     # ---------------------------------------------------------------- shapes
     def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        shape = tuple(shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+        ops.check_reshape(self.shape, shape)
         if self.dtype.kind != "f":
-            return Tensor._make(self.array.reshape(tuple(shape)))
-        return ops.Reshape.apply(self, shape=tuple(shape))
+            return Tensor._make(self.array.reshape(shape))
+        return ops.Reshape.apply(self, shape=shape)
 
     view = reshape
 
@@ -1030,7 +1035,9 @@ class Tensor:
     clamp = clip
 
     def maximum(self, other):
-        return ops.Maximum.apply(self, self._other(other))
+        other = self._other(other)
+        ops.broadcast_shape("maximum", self.shape, other.shape)
+        return ops.Maximum.apply(self, other)
 
     def minimum(self, other):
         return -((-self).maximum(-self._other(other)))
@@ -1276,7 +1283,7 @@ def cat(tensors, axis=0, *, dim=None):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat/concatenate needs at least one tensor")
-    axis = axis if dim is None else dim
+    axis = ops.check_concatenate([t.shape for t in tensors], axis if dim is None else dim)
     if all(t.dtype.kind != "f" for t in tensors):      # integer labels: nothing to differentiate
         xp = backend.get_array_module(*(t.array for t in tensors))
         return Tensor._make(xp.concatenate([t.array for t in tensors], axis=axis))
@@ -1326,6 +1333,7 @@ def where(condition, input=None, other=None):
     if getattr(cond, "dtype", None) != bool_:
         raise TypeError(f"where: condition must be a boolean tensor, got "
                         f"{getattr(cond, 'dtype', type(cond).__name__)}; compare first, e.g. x > 0")
+    ops.check_where(cond.shape, a.shape, b.shape)
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         return Tensor._make(backend.get_array_module(cond, a.array, b.array).where(cond, a.array, b.array))
     return ops.Where.apply(a, b, cond=cond)

@@ -48,14 +48,6 @@ class _Gone(Exception):
     """One download attempt failed (the reason is the message); the next mirror is tried."""
 
 
-def _md5(path):
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def download_file(url, dest, md5=None, timeout=30.0):
     """Download ``url`` to the file ``dest``, atomically, checking its md5 when given.
 

@@ -38,13 +38,22 @@ def ring_of_gaussians(n, n_modes=8, radius=2.0, std=0.02, seed=None, return_mode
     of the mode each point came from. ``seed=None`` draws from minigan's NumPy generator,
     so ``minigan.manual_seed`` makes it reproducible.
     """
+    _check_draw(n, std)
+    return _draw(mode_centers(n_modes, radius), n, std, seed, return_modes)
+
+
+def _check_draw(n, std):
     if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std!r}")
-    centers = mode_centers(n_modes, radius).astype(numpy.float64)
+
+
+def _draw(centers, n, std, seed, return_modes):
+    """``n`` points of the equal mixture of Gaussians (std ``std``) at ``centers`` (M, 2)."""
+    centers = centers.astype(numpy.float64)
     rng = _backend.generator("numpy") if seed is None else numpy.random.default_rng(seed)
-    modes = rng.integers(0, n_modes, size=n)
+    modes = rng.integers(0, len(centers), size=n)
     points = (centers[modes] + std * rng.standard_normal((n, 2))).astype(numpy.float32)
     return (points, modes.astype(numpy.int64)) if return_modes else points
 
@@ -111,12 +120,5 @@ def grid_centers(side=5, spacing=2.0):
 def grid_of_gaussians(n, side=5, spacing=2.0, std=GRID_STD, seed=None, return_modes=False):
     """``n`` points from the grid of ``side**2`` Gaussians (std 0.05): a center chosen
     uniformly, plus Gaussian noise. Same conventions as :func:`ring_of_gaussians`."""
-    if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
-    if std < 0:
-        raise ValueError(f"std must be >= 0, got {std!r}")
-    centers = grid_centers(side, spacing).astype(numpy.float64)
-    rng = _backend.generator("numpy") if seed is None else numpy.random.default_rng(seed)
-    modes = rng.integers(0, len(centers), size=n)
-    points = (centers[modes] + std * rng.standard_normal((n, 2))).astype(numpy.float32)
-    return (points, modes.astype(numpy.int64)) if return_modes else points
+    _check_draw(n, std)
+    return _draw(grid_centers(side, spacing), n, std, seed, return_modes)

@@ -113,7 +113,7 @@ class Conv2d(Function):
         kernel = weight.shape[2:]
         # out_size: a transposed convolution's gradient asks for exactly its input's size
         # (with output_padding >= stride the formula's size has positions it never used)
-        ho, wo = out_size or conv_arithmetic.conv2d_output_size((h, w), kernel, stride, padding, dilation)
+        ho, wo = out_size or map(conv_arithmetic.conv_out, (h, w), kernel, stride, padding, dilation)
         if cols is None:               # a caller that already has im2col(x) passes it in
             cols = im2col(x, kernel, stride, padding, dilation, (ho, wo))
         out = cols @ _weight_matrix(weight).T     # BLAS reads the transposed view: no copy
@@ -158,7 +158,7 @@ class ConvTranspose2d(Function):
         n, _, h, w = x.shape
         kernel = weight.shape[2:]
         c_out = weight.shape[1]
-        ho, wo = conv_arithmetic.conv_transpose2d_output_size((h, w), kernel, stride, padding, output_padding, dilation)
+        ho, wo = map(conv_arithmetic.conv_transpose_out, (h, w), kernel, stride, padding, output_padding, dilation)
         # the input plays the part of a convolution's output gradient: (H, W) is the "conv output" size
         out = _scatter(_pixel_rows(x), _weight_matrix(weight), (n, c_out, ho, wo), kernel, stride, padding,
                        dilation, (h, w))
@@ -253,6 +253,8 @@ def _settings(name, kernel, *settings):
 
 
 def _output_size(name, x, size_fn, *args):
+    """The output size for checked settings (``size_fn``: conv_arithmetic's ``*_output_hw``),
+    or a ValueError naming the call when the input is too small."""
     try:
         return size_fn(x.shape[2:], *args)
     except ValueError as e:
@@ -263,7 +265,7 @@ def _conv2d(name, x, weight, bias, stride, padding, dilation):
     """conv2d with ``name`` (a layer's printout, or "conv2d") in its error messages."""
     _check_args(name, x, weight, bias, "(C_out, C_in, kH, kW)", 1, 0)
     _, stride, padding, dilation = _settings(name, weight.shape[2:], stride, padding, dilation)
-    _output_size(name, x, conv_arithmetic.conv2d_output_size, weight.shape[2:], stride, padding, dilation)
+    _output_size(name, x, conv_arithmetic.conv2d_output_hw, weight.shape[2:], stride, padding, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
     return Conv2d.apply(*args, stride=stride, padding=padding, dilation=dilation)
 
@@ -272,7 +274,7 @@ def _conv_transpose2d(name, x, weight, bias, stride, padding, output_padding, di
     _check_args(name, x, weight, bias, "(C_in, C_out, kH, kW)", 0, 1)
     _, stride, padding, dilation, output_padding = _settings(name, weight.shape[2:], stride, padding,
                                                              dilation, output_padding)
-    _output_size(name, x, conv_arithmetic.conv_transpose2d_output_size, weight.shape[2:], stride, padding,
+    _output_size(name, x, conv_arithmetic.conv_transpose2d_output_hw, weight.shape[2:], stride, padding,
                  output_padding, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
     return ConvTranspose2d.apply(*args, stride=stride, padding=padding, output_padding=output_padding,

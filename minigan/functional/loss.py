@@ -20,9 +20,11 @@ from ..ops import Log, Sigmoid
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduce(loss, reduction):
+def _reduce(loss, reduction, count=None):
+    """The mean, the sum or (``"none"``) all of ``loss``. ``count``, when given, is called for
+    the mean's divisor (nll's sum of the target weights) instead of the number of elements."""
     if reduction == "mean":
-        return loss.mean()
+        return loss.mean() if count is None else loss.sum() / count()
     if reduction == "sum":
         return loss.sum()
     return loss
@@ -191,12 +193,7 @@ def _nll(input, y, w, ignore_index, reduction):
     if w is not None:
         mask = mask * w.reshape(_class_shape(input.ndim, c))
     per = -(input * mask).sum(axis=class_axis)
-    if reduction == "none":
-        return per
-    total = per.sum()
-    if reduction == "sum":
-        return total
-    return total / _nll_denominator(xp, y, w, ignore_index, input.dtype)
+    return _reduce(per, reduction, lambda: _nll_denominator(xp, y, w, ignore_index, input.dtype))
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -235,10 +232,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if w is not None:
             t = t * w.reshape(_class_shape(input.ndim, c))
         per = -(logp * t).sum(axis=class_axis)
-        if reduction == "none":
-            return per
-        total = per.sum()
-        return total if reduction == "sum" else total / input.dtype.type(max(per.array.size, 1))
+        return _reduce(per, reduction, lambda: input.dtype.type(max(per.array.size, 1)))
     y = _class_targets("cross_entropy", input, target, ignore_index)
     logp = log_softmax(input, dim=class_axis)
     nll = _nll(logp, y, w, ignore_index, reduction)

@@ -113,7 +113,7 @@ def _pool(name, fn, x, kernel_size, stride, padding, dilation=1, ceil_mode=False
         raise ValueError(f"{name}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     kernel, s, p = pool_settings(name, kernel_size, stride, padding, dilation, ceil_mode)
     try:
-        out_size = conv_arithmetic.conv2d_output_size(x.shape[2:], kernel, s, p)
+        out_size = conv_arithmetic.conv2d_output_hw(x.shape[2:], kernel, s, p, (1, 1))
     except ValueError as e:
         raise ValueError(f"{name}: input of shape {x.shape} is too small: {e}") from None
     return fn.apply(x, kernel=kernel, stride=s, padding=p, out_size=out_size, **extra)

@@ -38,13 +38,8 @@ class Adam(Optimizer):
 
     @no_grad()
     def step(self):
-        for group, p in self._params():
-            if p.grad is None:
-                continue
+        for group, p, g in self._gradients():
             xp = get_array_module(p.array)
-            g = p.grad.array
-            if group["weight_decay"]:
-                g = g + group["weight_decay"] * p.array
             state = self.state.get(id(p))
             if state is None:
                 state = self.state[id(p)] = {"step": 0, "exp_avg": xp.zeros_like(p.array),

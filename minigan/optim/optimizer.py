@@ -26,6 +26,17 @@ class Optimizer:
             for p in group["params"]:
                 yield group, p
 
+    def _gradients(self):
+        """(group, parameter, gradient array) for each parameter that has a gradient; with
+        ``weight_decay`` set, the gradient is g + weight_decay * p (PyTorch's L2 form)."""
+        for group, p in self._params():
+            if p.grad is None:
+                continue
+            g = p.grad.array
+            if group.get("weight_decay"):
+                g = g + p.dtype.type(group["weight_decay"]) * p.array
+            yield group, p, g
+
     def zero_grad(self, set_to_none=True):
         """Forget the gradients of the last step: every .grad becomes None (PyTorch 2's default)
         or, with ``set_to_none=False``, is filled with zeros in place."""

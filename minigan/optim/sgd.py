@@ -15,12 +15,7 @@ class SGD(Optimizer):
 
     @no_grad()
     def step(self):
-        for group, p in self._params():
-            if p.grad is None:
-                continue
-            g = p.grad.array
-            if group["weight_decay"]:
-                g = g + group["weight_decay"] * p.array
+        for group, p, g in self._gradients():
             if group["momentum"]:
                 state = self.state.setdefault(id(p), {})
                 if "momentum_buffer" not in state:
