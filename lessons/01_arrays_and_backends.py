@@ -120,9 +120,9 @@ check((one64 + tiny).item() != 1.0, "in float64, 1 + 1e-8 is different from 1")
 
 n = 256 if args.quick else 1024
 rng = numpy.random.default_rng(args.seed)
-# .to(args.backend): a NumPy array given to minigan.tensor stays on NumPy, so move it explicitly
-a64 = minigan.tensor(rng.standard_normal((n, n))).to(args.backend)       # float64
-b64 = minigan.tensor(rng.standard_normal((n, n))).to(args.backend)
+# minigan.tensor copies a NumPy array to the active backend (set once by --backend)
+a64 = minigan.tensor(rng.standard_normal((n, n)))       # float64
+b64 = minigan.tensor(rng.standard_normal((n, n)))
 a32, b32 = a64.float(), b64.float()
 check(a32.array.nbytes * 2 == a64.array.nbytes, "a float32 matrix takes half the memory of a float64 one")
 exact = (a64 @ b64).numpy()

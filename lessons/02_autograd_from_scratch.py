@@ -268,12 +268,12 @@ def layer(A_, B_, b_):
 
 
 def as_tensors(*arrays, grad=False):
-    return [minigan.tensor(x, dtype=minigan.float64, requires_grad=grad).to(args.backend) for x in arrays]
+    return [minigan.tensor(x, dtype=minigan.float64, requires_grad=grad) for x in arrays]
 
 
 tA, tB, tb = as_tensors(A_np, B_np, b_np, grad=True)
 Y = layer(tA, tB, tb)
-Y.backward(minigan.tensor(v_np).to(args.backend))       # one pass: v^T J for A, B and b at once
+Y.backward(minigan.tensor(v_np))       # one pass: v^T J for A, B and b at once
 
 # the rules above, in NumPy
 Y_np = numpy.tanh(A_np @ B_np + b_np)
@@ -317,7 +317,7 @@ for i in range(Y_np.size):
     tA2, tB2, tb2 = as_tensors(A_np, B_np, b_np, grad=True)
     e_i = numpy.zeros(Y_np.size)
     e_i[i] = 1.0
-    layer(tA2, tB2, tb2).backward(minigan.tensor(e_i.reshape(Y_np.shape)).to(args.backend))
+    layer(tA2, tB2, tb2).backward(minigan.tensor(e_i.reshape(Y_np.shape)))
     rows.append(tA2.grad.numpy().reshape(-1))
     passes += 1
 jac_backward = numpy.array(rows)

@@ -54,7 +54,7 @@ def f(x):
 
 
 xs = numpy.linspace(-1.5, 1.5, 201)
-x = minigan.tensor(xs, dtype=minigan.float64, requires_grad=True).to(args.backend)
+x = minigan.tensor(xs, dtype=minigan.float64, requires_grad=True)
 f(x).sum().backward()          # d(sum f)/dx_i = f'(x_i): one backward gives all 201 derivatives
 exact = x.grad.numpy().astype(numpy.float64)
 formula = 2 * (1 - numpy.tanh(2 * xs) ** 2) + 3 * xs ** 2
@@ -70,7 +70,7 @@ eps_grid = numpy.logspace(-12, 0, n_eps)
 
 
 def mean_error(dtype, eps):
-    xt = minigan.tensor(xs, dtype=dtype).to(args.backend)
+    xt = minigan.tensor(xs, dtype=dtype)
     numeric = (f(xt + eps) - f(xt - eps)) / (2 * eps)     # Python eps takes xt's dtype
     return float(numpy.abs(numeric.numpy().astype(numpy.float64) - exact).mean())
 
@@ -113,7 +113,7 @@ check(-1.3 < rounding < -0.7, "for small eps the error grows like 1/eps (roundin
 # %%
 probe_x = numpy.array([0.0, 1e-6, 1.0, 1.0, 1000.0, 1000.0, -3.0], dtype=numpy.float32)
 probe_eps = numpy.array([1e-8, 1e-8, 1e-8, 1e-7, 1e-5, 1e-4, 1e-7], dtype=numpy.float32)
-moved = minigan.tensor(probe_x, dtype=minigan.float32).to(args.backend) + minigan.tensor(probe_eps, dtype=minigan.float32).to(args.backend)
+moved = minigan.tensor(probe_x, dtype=minigan.float32) + minigan.tensor(probe_eps, dtype=minigan.float32)
 lost = moved.numpy() == probe_x
 rule = probe_eps < numpy.abs(numpy.spacing(probe_x)) / 2
 for xv, ev, gone in zip(probe_x, probe_eps, lost):
@@ -174,7 +174,7 @@ class Square(Function):
 
 
 rng = numpy.random.default_rng(args.seed)
-inp = minigan.tensor(rng.standard_normal((3, 4)), requires_grad=True).to(args.backend)   # float64
+inp = minigan.tensor(rng.standard_normal((3, 4)), requires_grad=True)   # float64
 try:
     minigan.gradcheck(WrongSquare.apply, (inp,))
     caught = None
@@ -186,7 +186,7 @@ check(caught is not None and "finite differences give" in caught,
 check(minigan.gradcheck(Square.apply, (inp,)), "the corrected backward passes gradcheck")
 
 # gradcheck also works on whole layers: here a Linear layer followed by tanh, in float64
-layer = minigan.nn.Linear(4, 3).double().to(args.backend)
+layer = minigan.nn.Linear(4, 3).double()
 check(minigan.gradcheck(lambda t: layer(t).tanh(), (inp,)), "Linear + tanh passes gradcheck w.r.t. its input")
 
 # %% [markdown]
@@ -221,10 +221,10 @@ class SlightlyWrongSquare(Function):
 
 def tight_error(fn, x_np, eps=1e-5):
     """Largest |backward - central difference at eps| over the elements (float64)."""
-    x_t = minigan.tensor(x_np, requires_grad=True).to(args.backend)
+    x_t = minigan.tensor(x_np, requires_grad=True)
     fn(x_t).sum().backward()
-    plus = fn(minigan.tensor(x_np + eps).to(args.backend)).numpy()
-    minus = fn(minigan.tensor(x_np - eps).to(args.backend)).numpy()
+    plus = fn(minigan.tensor(x_np + eps)).numpy()
+    minus = fn(minigan.tensor(x_np - eps)).numpy()
     return float(numpy.abs(x_t.grad.numpy() - (plus - minus) / (2 * eps)).max())
 
 
@@ -235,7 +235,7 @@ print(f"\nbackward against central differences at eps = 1e-5: the correct square
       f"the 0.05%-wrong one by {err_wrong:.1e} (tight tolerance {TIGHT:.0e})")
 check(err_right < TIGHT, "the correct backward matches central differences to better than 1e-8, "
                          "far inside gradcheck's tolerances")
-passes = minigan.gradcheck(SlightlyWrongSquare.apply, (minigan.tensor(x_np, requires_grad=True).to(args.backend),))
+passes = minigan.gradcheck(SlightlyWrongSquare.apply, (minigan.tensor(x_np, requires_grad=True),))
 check(passes, "gradcheck's default tolerances accept a backward that is wrong by 0.05%")
 check(err_wrong > 100 * TIGHT, "a comparison at the best step, with a tolerance set from the measured error, rejects it")
 

@@ -64,7 +64,7 @@ grid = numpy.linspace(-4, 4, 801)                       # contains 0 exactly (in
 acts = {"ReLU": nn.ReLU(), "LeakyReLU(0.2)": nn.LeakyReLU(0.2), "Tanh": nn.Tanh(), "Sigmoid": nn.Sigmoid()}
 values, slopes = {}, {}
 for name, act in acts.items():
-    t = minigan.tensor(grid, dtype=minigan.float64, requires_grad=True).to(args.backend)
+    t = minigan.tensor(grid, dtype=minigan.float64, requires_grad=True)
     out = act(t)
     out.sum().backward()
     values[name], slopes[name] = out.numpy(), t.grad.numpy()
@@ -119,7 +119,7 @@ def make_task(seed):
     rng = numpy.random.default_rng(seed)
     X = rng.standard_normal((512, 10)).astype(numpy.float32)
     labels = (numpy.sin(X @ rng.standard_normal((10, 1))) > 0).astype(numpy.float32)
-    return minigan.tensor(X).to(args.backend), minigan.tensor(labels).to(args.backend)
+    return minigan.tensor(X), minigan.tensor(labels)
 
 
 def dead_masks(model, X):
@@ -151,7 +151,6 @@ def train_mlp(activation, lr, seed):
     X, labels = make_task(seed)
     minigan.manual_seed(seed)                     # same initial weights for every activation
     model = nn.Sequential(nn.Linear(10, 64), activation(), nn.Linear(64, 64), activation(), nn.Linear(64, 1))
-    model.to(args.backend)
     opt = Adam(model.parameters(), lr=lr)
     history, ever_dead = [], None
     for step in range(steps + 1):
@@ -272,7 +271,7 @@ xs = numpy.linspace(-6, 6, 101)
 rescaled = 2 * minigan.tensor(xs).sigmoid().numpy() - 1               # minigan's sigmoid, float64
 check(numpy.allclose(rescaled, numpy.tanh(xs / 2), rtol=0, atol=1e-12),
       "2 sigmoid(x) - 1 equals tanh(x / 2) (NumPy's tanh): sigmoid is tanh rescaled to (0, 1)")
-big = minigan.tensor([-10.0, 10.0]).to(args.backend).tanh().numpy()       # float32
+big = minigan.tensor([-10.0, 10.0]).tanh().numpy()       # float32
 print(f"tanh(+-10) in float32 = {big}: the open interval is rounded to its ends in float32")
 check(numpy.array_equal(big, [-1.0, 1.0]), "in float32, tanh(+-10) rounds to exactly -1 and 1")
 

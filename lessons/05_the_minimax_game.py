@@ -58,7 +58,7 @@ args = setup("05_the_minimax_game", "Binary cross-entropy, the value function V(
 
 def T(values, dtype=minigan.float64):
     """A tensor on the lesson's backend."""
-    return minigan.tensor(numpy.asarray(values, dtype=dtype)).to(args.backend)
+    return minigan.tensor(numpy.asarray(values, dtype=dtype))
 
 
 # %% [markdown]
@@ -151,7 +151,7 @@ rng = numpy.random.default_rng(args.seed)
 
 def train_discriminator(mu_g, sd_g, steps):
     D = nn.Sequential(nn.Linear(1, 32), nn.LeakyReLU(0.2), nn.Linear(32, 32), nn.LeakyReLU(0.2),
-                      nn.Linear(32, 1), nn.Sigmoid()).to(args.backend)
+                      nn.Linear(32, 1), nn.Sigmoid())
     opt = Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
     bce = nn.BCELoss()
     real_label, fake_label = minigan.ones(batch, 1), minigan.zeros(batch, 1)
@@ -432,10 +432,10 @@ def gaussian_density(mu, log_sd):
     return weights / weights.sum()
 
 
-theta = minigan.tensor(log_normal(cells, 1.0, 1.5), dtype=minigan.float64, requires_grad=True).to(args.backend)
+theta = minigan.tensor(log_normal(cells, 1.0, 1.5), dtype=minigan.float64, requires_grad=True)
 free_curve = descend(free_density, [theta], lr=20.0, iterations=300)
-mu_p = minigan.tensor(1.0, dtype=minigan.float64, requires_grad=True).to(args.backend)
-log_sd_p = minigan.tensor(math.log(1.5), dtype=minigan.float64, requires_grad=True).to(args.backend)
+mu_p = minigan.tensor(1.0, dtype=minigan.float64, requires_grad=True)
+log_sd_p = minigan.tensor(math.log(1.5), dtype=minigan.float64, requires_grad=True)
 gauss_curve = descend(gaussian_density, [mu_p, log_sd_p], lr=0.5, iterations=300)
 print(f"\nJSD(p_g, p_data) after 0 / 300 steps with D optimal at each step: free density "
       f"{free_curve[0]:.4f} -> {free_curve[-1]:.4f}; Gaussian N(mu, sd²) {gauss_curve[0]:.4f} -> "
@@ -484,7 +484,7 @@ D_far = train_discriminator(5.0, 0.5, 800 if args.quick else 1500)
 z_far = T(0.5 * numpy.random.default_rng(args.seed + 9).standard_normal((512, 1)), minigan.float32)
 moved_by = {}
 for name in ("saturating", "non-saturating"):
-    theta_g = minigan.tensor(5.0, requires_grad=True).to(args.backend)     # float32, like a network
+    theta_g = minigan.tensor(5.0, requires_grad=True)     # float32, like a network
     for _ in range(40):
         s_g = D_far[:-1](z_far + theta_g)                                  # D's logit at G(z) = theta + 0.5 z
         if name == "saturating":                                           # minimise log(1 - D(G(z)))
@@ -561,7 +561,7 @@ theta0 = MU_G
 z_nodes = numpy.linspace(-8.0, 8.0, 4001)
 z_weights = numpy.exp(log_normal(z_nodes, 0, 1)) * float(z_nodes[1] - z_nodes[0])   # E_z f = Σ w f(z)
 
-theta_t = minigan.tensor(theta0, dtype=minigan.float64, requires_grad=True).to(args.backend)
+theta_t = minigan.tensor(theta0, dtype=minigan.float64, requires_grad=True)
 x_samples = theta_t + T(z_nodes) * SD_G
 s_fake = D[:-1](x_samples.float().reshape(-1, 1)).reshape(-1).double()       # D's logit at G(z)
 loss_ns = (T(z_weights) * F.binary_cross_entropy_with_logits(                 # -log sigmoid(s) = BCE(s, 1)
@@ -580,7 +580,7 @@ check(abs(grad_backward - grad_chain) < 2e-3 * max(1.0, abs(grad_chain)),
       "the generator's gradient is -E[(1 - D(x)) ds/dx]: it only sees D's input-gradient at its samples")
 
 
-theta_t = minigan.tensor(theta0, dtype=minigan.float64, requires_grad=True).to(args.backend)
+theta_t = minigan.tensor(theta0, dtype=minigan.float64, requires_grad=True)
 xs_t = theta_t + T(z_nodes) * SD_G
 log_pd = (xs_t - MU_D) ** 2 * (-0.5 / SD_D ** 2) - math.log(SD_D * math.sqrt(2 * math.pi))
 log_pg0 = (xs_t - theta0) ** 2 * (-0.5 / SD_G ** 2) - math.log(SD_G * math.sqrt(2 * math.pi))  # theta0: a constant

@@ -109,7 +109,7 @@ def train_gan(lr, iterations, seed, g_steps=1):
     EVERY iterations, (iteration, modes covered, high-quality share, spread, saturated share).
     ``g_steps`` generator steps (each on fresh noise) follow every discriminator step."""
     minigan.manual_seed(seed)                       # same initial weights for every configuration
-    G, D = Generator(Z_DIM, 2).to(args.backend), Discriminator(2).to(args.backend)
+    G, D = Generator(Z_DIM, 2), Discriminator(2)
     gan = GAN(G, D, Z_DIM, lr=lr, betas=(0.5, 0.999), k=K)
     data_rng = numpy.random.default_rng(seed)
     snapshots, curve = {}, []

@@ -178,9 +178,9 @@ check(n_g == 100 * 128 + 128 + 128 * 256 + 256 + 256 * 784 + 784 and n_d == 784 
       "G has 247,440 parameters and D 233,985 (weights plus biases of three Linear layers each)")
 
 # an untrained generator's pixels sit near 0 (grey); the data is mostly black background (-1)
-z_fixed = minigan.tensor(numpy.random.default_rng(args.seed + 1).standard_normal((64, 100)).astype(numpy.float32)).to(args.backend)
+z_fixed = minigan.tensor(numpy.random.default_rng(args.seed + 1).standard_normal((64, 100)).astype(numpy.float32))
 with minigan.no_grad():
-    untrained = G0.to(args.backend)(z_fixed).numpy()
+    untrained = G0(z_fixed).numpy()
 data_mean = float(mnist.images[:1000].mean())
 print(f"mean pixel: data {data_mean:.3f}, untrained generator {untrained.mean():.3f}")
 
@@ -199,8 +199,8 @@ print(f"mean pixel: data {data_mean:.3f}, untrained generator {untrained.mean():
 from minigan.training import GAN  # noqa: E402
 
 minigan.manual_seed(args.seed)
-probe = GAN(Generator().to(args.backend), Discriminator().to(args.backend), 100)
-z_probe = minigan.tensor(numpy.random.default_rng(args.seed + 2).standard_normal((256, 100)).astype(numpy.float32)).to(args.backend)
+probe = GAN(Generator(), Discriminator(), 100)
+z_probe = minigan.tensor(numpy.random.default_rng(args.seed + 2).standard_normal((256, 100)).astype(numpy.float32))
 data_mean_image = mnist.images[:1000].reshape(1000, -1).mean(axis=0)
 data_black = float((mnist.images[:1000] < -0.9).mean())
 probe_order = numpy.random.default_rng(args.seed).permutation(len(mnist))
@@ -213,7 +213,7 @@ for step in range(129):
                            black=float((s < -0.9).mean()))
     if step < 128:
         batch_idx = probe_order[(step * 128) % (len(mnist) - 128):][:128]
-        probe.train_step(minigan.tensor(mnist.images[batch_idx]).to(args.backend))
+        probe.train_step(minigan.tensor(mnist.images[batch_idx]))
 print("  step   corr(mean image, data's)   border rows   centre   black pixels")
 for step, e in early.items():
     print(f"  {step:4d}   {e['corr']:22.2f}   {e['border']:11.2f}   {e['centre']:6.2f}   {100 * e['black']:10.1f}%")

@@ -259,7 +259,7 @@ for model, h in histories.items():
     trained_G[model], _ = generator_from_checkpoint(str(run_root / model / "checkpoint.pkl"), backend_name=args.backend)
     _, D_trained = build_gan(model)
     D_trained.load_state_dict(load_checkpoint(str(run_root / model))["D"])
-    D_trained.to(args.backend)
+    D_trained
     bs = schedule["batch_size"]
     with minigan.no_grad():
         samples[model] = trained_G[model](z)
@@ -308,7 +308,7 @@ from minigan.metrics import classify, fid_from_features, load_classifier  # noqa
 judge = load_classifier(backend_name=args.backend)
 real_features, _ = classify(judge, x_test.numpy())
 g0, _ = build_gan("dcgan")
-g0.to(args.backend).eval()
+g0.eval()
 with minigan.no_grad():
     untrained = g0(z).numpy()
 fids = {name: float(fid_from_features(real_features, classify(judge, images)[0], warn=False))

@@ -165,7 +165,7 @@ for model in models:
     checkpoints = steps_at[model]
     minigan.manual_seed(args.seed)
     G, D = build_gan(model)
-    G.to(args.backend), D.to(args.backend)
+    G, D
     gan = GAN(G, D, 100)
     order = numpy.random.default_rng(args.seed).permutation(len(data))
     step, curve = 0, []
@@ -173,7 +173,7 @@ for model in models:
     for target in checkpoints:
         while step < target:
             idx = order[(step * 128) % (len(data) - 128):][:128]
-            gan.train_step(minigan.tensor(data[idx]).to(args.backend))
+            gan.train_step(minigan.tensor(data[idx]))
             step += 1
         s = evaluate_images(generate(G, n_eval, 100, seed=args.seed), classifier)
         curve.append(s)
