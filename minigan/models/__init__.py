@@ -40,3 +40,10 @@ __all__ = ["Generator", "Discriminator", "DCGAN_Generator", "DCGAN_Discriminator
 from .classifier import FEATURE_DIM, MNISTClassifier  # noqa: E402
 
 __all__ += ["MNISTClassifier", "FEATURE_DIM"]
+
+# --- the GAN variants' networks (issue 16); critics are Discriminator(sigmoid=False) and
+# DCGAN_Discriminator(sigmoid=False, norm=...)
+from .conditional import ConditionalDiscriminator, ConditionalGenerator  # noqa: E402
+from .infogan import InfoDiscriminator, InfoGenerator  # noqa: E402
+
+__all__ += ["ConditionalGenerator", "ConditionalDiscriminator", "InfoGenerator", "InfoDiscriminator"]
