@@ -25,7 +25,8 @@ from .gan import GAN, frozen
 class ConditionalGAN(GAN):
     name, title, paper = "cgan", "conditional GAN", "Mirza & Osindero, Conditional Generative Adversarial Nets, 2014"
     conditional = True
-    toy = False          # the 2-D toy data has no labels to condition on
+    toy = False
+    not_toy = "its networks take class labels, and the 2-D points have none"
     n_classes = 10
 
     @classmethod
@@ -40,8 +41,9 @@ class ConditionalGAN(GAN):
         """(z, y): noise and uniformly drawn labels."""
         return self.noise(n), randint(0, self.n_classes, (n,))
 
-    def inputs_for(self, z, rng):
-        return z, tensor(rng.integers(0, self.n_classes, len(z)))
+    @classmethod
+    def inputs_for(cls, z, rng):
+        return z, tensor(rng.integers(0, cls.n_classes, len(z)))
 
     def train_step(self, real, labels=None):
         if labels is None:

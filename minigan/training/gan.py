@@ -132,7 +132,8 @@ class GAN:
         """G's inputs for ``n`` samples drawn from the prior, as a tuple: here (z,)."""
         return (self.noise(n),)
 
-    def inputs_for(self, z, rng):
+    @classmethod
+    def inputs_for(cls, z, rng):
         """G's inputs for the given noise ``z`` (a Tensor), with any codes drawn from the NumPy
         generator ``rng`` (so sample grids and evaluations are reproducible): here (z,)."""
         return (z,)
@@ -267,7 +268,7 @@ class GAN:
     def noise_to_images(self, seed=0):
         """A module images = f(z) for code that knows only noise (the metrics' ``generate``):
         G itself, or for a variant with codes G(z, codes) with the codes drawn from ``seed``."""
-        return self.G if type(self).inputs_for is GAN.inputs_for else FromNoise(self, seed)
+        return self.G if type(self).inputs_for.__func__ is GAN.inputs_for.__func__ else FromNoise(self, seed)
 
 
 class FromNoise(nn.Module):

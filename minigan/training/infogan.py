@@ -43,7 +43,9 @@ TRAVERSALS = ("cat", "c1", "c2")
 class InfoGAN(GAN):
     name, title, paper = "infogan", "InfoGAN", ("Chen et al., InfoGAN: Interpretable Representation Learning by "
                                                 "Information Maximizing Generative Adversarial Nets, 2016")
-    toy = False          # 10 categories and 2 continuous codes describe digits, not 8 points on a ring
+    toy = False
+    not_toy = ("its 10 categories and 2 continuous codes are made to describe digits; points in the "
+               "plane have no such factors to find")
     n_cat, n_cont = 10, 2
 
     @classmethod
@@ -66,10 +68,11 @@ class InfoGAN(GAN):
         """(z, c, c'): noise, a uniform categorical code, continuous codes uniform in [-1, 1]."""
         return self.noise(n), randint(0, self.n_cat, (n,)), rand(n, self.n_cont) * 2 - 1
 
-    def inputs_for(self, z, rng):
+    @classmethod
+    def inputs_for(cls, z, rng):
         n = len(z)
-        return (z, tensor(rng.integers(0, self.n_cat, n)),
-                tensor(rng.uniform(-1, 1, (n, self.n_cont)).astype(z.dtype)))
+        return (z, tensor(rng.integers(0, cls.n_cat, n)),
+                tensor(rng.uniform(-1, 1, (n, cls.n_cont)).astype(z.dtype)))
 
     def information_loss(self, logits, mu, c, c_cont):
         """L_I: lambda_cat CE(logits, c) + lambda_cont mean over the batch of sum_j (c'_j - mu_j)^2 / 2."""
