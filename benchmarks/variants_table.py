@@ -5,7 +5,8 @@
 
 toy: the 2-D demo (``minigan.training.demo.run_demo``) for each variant that applies to points
 (gan, lsgan, wgan, wgan-gp) on the ring of 8 and the 5x5 grid of 25: the same number of
-generator steps (``--steps``, batch 256; WGAN and WGAN-GP do 5 critic steps for each), then
+generator steps (``--steps``, batch ``--toy-batch``, the demo's 256 by default; WGAN and WGAN-GP do
+5 critic steps for each), then
 modes covered and the high-quality share of 2,000 samples; mean and spread (population std)
 over the seeds.
 
@@ -49,7 +50,7 @@ def toy(args):
         for data in ("ring", "grid"):
             for gan in TOY_VARIANTS:
                 runs = [run_demo(out=os.path.join(out, f"{data}-{gan}-{s}"), steps=args.steps, seed=s, gan=gan,
-                                 data=data, progress=False, log=_quiet) for s in seeds]
+                                 data=data, batch_size=args.toy_batch, progress=False, log=_quiet) for s in seeds]
                 modes = numpy.array([r["modes_covered"] for r in runs], dtype=float)
                 hq = numpy.array([r["high_quality"] for r in runs])
                 secs = float(numpy.mean([r["seconds"] for r in runs]))
@@ -58,7 +59,7 @@ def toy(args):
                 results.append(row)
                 print(f"| {data} | {gan} | {modes.mean():.1f} +- {modes.std():.1f} of {row['of_modes']} | "
                       f"{100 * hq.mean():.0f}% +- {100 * hq.std():.0f}% | {secs:.0f} |", flush=True)
-    return {"part": "toy", "steps": args.steps, "seeds": seeds, "rows": results}
+    return {"part": "toy", "steps": args.steps, "batch_size": args.toy_batch, "seeds": seeds, "rows": results}
 
 
 def mnist(args):
@@ -120,6 +121,7 @@ def main():
     parser.add_argument("part", choices=("toy", "mnist"))
     parser.add_argument("--steps", type=int, default=1000, help="toy: generator steps per run")
     parser.add_argument("--seeds", default="0,1,2", help="toy: seeds")
+    parser.add_argument("--toy-batch", type=int, default=256, help="toy: points per batch (the demo's 256)")
     parser.add_argument("--model", choices=("mlp", "dcgan"), default="mlp", help="mnist: network form")
     parser.add_argument("--gans", default="all", help="mnist: variants, comma-separated (default all)")
     parser.add_argument("--g-steps", type=int, default=300, help="mnist: generator steps per variant")
