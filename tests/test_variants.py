@@ -456,3 +456,23 @@ def test_matching_accuracy_finds_a_relabeling_and_counts_the_rest():
         assignment(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="0..9"):
         matching_accuracy([0, 12], [0, 1])
+
+
+def test_the_nan_guard_stops_a_critic_run(tmp_path):
+    from minigan.training import TrainingDiverged
+    images, labels = _images(16)
+    images[3, 0, 5, 5] = np.nan
+    with pytest.raises(TrainingDiverged, match="became nan"):
+        train(_config(tmp_path, "nan", "wgan-gp", epochs=1), dataset=(images, labels), log=lambda *a: None)
+
+
+@pytest.mark.skipif(__import__("tests.helpers", fromlist=["mnist_dir"]).mnist_dir() is None,
+                    reason="real MNIST not found (set MINIGAN_DATA_DIR)")
+@pytest.mark.parametrize("gan", ["cgan", "infogan"])
+def test_eval_every_scores_a_generator_with_codes(tmp_path, gan):
+    from .helpers import mnist_dir
+    history = train(_config(tmp_path, gan, gan, epochs=1, eval_every=1, eval_n=20, data_root=str(mnist_dir())),
+                    dataset=_images(16), log=lambda *a: None)
+    (scores,) = history["eval"]
+    assert scores["epoch"] == 1 and scores["n"] == 20 and math.isfinite(scores["fid"])
+    assert (tmp_path / gan / "fid.png").exists()
