@@ -46,9 +46,10 @@ def toy(args):
     results = []
     print(f"| data | variant | modes covered (mean +- std) | high quality (mean +- std) | s per run |")
     print("|---|---|---|---|---|")
+    gans = TOY_VARIANTS if args.gans == "all" else args.gans.split(",")
     with tempfile.TemporaryDirectory() as out:
-        for data in ("ring", "grid"):
-            for gan in TOY_VARIANTS:
+        for data in args.data.split(","):
+            for gan in gans:
                 runs = [run_demo(out=os.path.join(out, f"{data}-{gan}-{s}"), steps=args.steps, seed=s, gan=gan,
                                  data=data, batch_size=args.toy_batch, progress=False, log=_quiet) for s in seeds]
                 modes = numpy.array([r["modes_covered"] for r in runs], dtype=float)
@@ -122,8 +123,9 @@ def main():
     parser.add_argument("--steps", type=int, default=1000, help="toy: generator steps per run")
     parser.add_argument("--seeds", default="0,1,2", help="toy: seeds")
     parser.add_argument("--toy-batch", type=int, default=256, help="toy: points per batch (the demo's 256)")
+    parser.add_argument("--data", default="ring,grid", help="toy: datasets, comma-separated (default ring,grid)")
     parser.add_argument("--model", choices=("mlp", "dcgan"), default="mlp", help="mnist: network form")
-    parser.add_argument("--gans", default="all", help="mnist: variants, comma-separated (default all)")
+    parser.add_argument("--gans", default="all", help="variants, comma-separated (default all that apply)")
     parser.add_argument("--g-steps", type=int, default=300, help="mnist: generator steps per variant")
     parser.add_argument("--batch-size", type=int, default=64, help="mnist: images per step")
     parser.add_argument("--n", type=int, default=2000, help="mnist: samples scored")
