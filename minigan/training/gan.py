@@ -31,7 +31,7 @@ import math
 
 from .. import backend, nn, optim
 from ..autograd import no_grad
-from ..models import DCGAN_Discriminator, DCGAN_Generator, Discriminator, Generator
+from ..models import build_gan
 from ..tensor import ones, randn, zeros
 
 G_LOSSES = ("non-saturating", "minimax")
@@ -73,17 +73,9 @@ def frozen(module):
 
 
 def course_networks(model, z_dim, features=784, sigmoid=True, norm="batch"):
-    """(G, D) of the course for ``model`` "mlp" or "dcgan"; ``features`` is the size of one data
-    point (784 for MNIST, 2 for the toy data: MLP only). ``sigmoid=False``: D is a critic
-    ending in a raw score; ``norm``: the DCGAN D's normalisation ("batch", "layer", None)."""
-    if model == "mlp":
-        return Generator(z_dim, features), Discriminator(features, sigmoid=sigmoid)
-    if model == "dcgan":
-        if features != 784:
-            raise ValueError(f"the DCGAN form needs 1x28x28 images; data of {features} features needs the "
-                             "MLP form (--model mlp)")
-        return DCGAN_Generator(z_dim), DCGAN_Discriminator(sigmoid=sigmoid, norm=norm)
-    raise ValueError(f"unknown model {model!r}: expected one of mlp, dcgan")
+    """(G, D) of the course for ``model`` "mlp" or "dcgan" in a variant's form (see
+    :func:`minigan.models.build_gan`); ``features`` is one data point's size (784, or 2)."""
+    return build_gan(model, z_dim=z_dim, sigmoid=sigmoid, norm=norm, features=features)
 
 
 class GAN:
