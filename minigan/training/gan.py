@@ -260,19 +260,25 @@ class GAN:
     def noise_to_images(self, seed=0):
         """A module images = f(z) for code that knows only noise (the metrics' ``generate``):
         G itself, or for a variant with codes G(z, codes) with the codes drawn from ``seed``."""
-        return self.G if type(self).inputs_for.__func__ is GAN.inputs_for.__func__ else FromNoise(self, seed)
+        return type(self).noise_to_images_of(self.G, seed)
+
+    @classmethod
+    def noise_to_images_of(cls, G, seed=0):
+        """:meth:`noise_to_images` for a generator ``G`` of this variant (e.g. from a checkpoint)."""
+        return G if cls.inputs_for.__func__ is GAN.inputs_for.__func__ else FromNoise(G, cls.inputs_for, seed)
 
 
 class FromNoise(nn.Module):
-    """f(z) = G(*gan.inputs_for(z, rng)): a variant's generator seen as a function of noise
-    alone, its codes (labels, InfoGAN codes) drawn from its own NumPy generator."""
+    """f(z) = G(*inputs_for(z, rng)): a variant's generator seen as a function of noise alone,
+    its codes (labels, InfoGAN codes) drawn from its own NumPy generator ``rng``."""
 
-    def __init__(self, gan, seed=0):
+    def __init__(self, G, inputs_for, seed=0):
         super().__init__()
         import numpy
-        self.G = gan.G
-        self._inputs_for = gan.inputs_for
+        self.G = G
+        self._inputs_for = inputs_for
         self._rng = numpy.random.default_rng(seed)
+        self.train(G.training)
 
     def forward(self, z):
         return self.G(*self._inputs_for(z, self._rng))
