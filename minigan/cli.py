@@ -105,7 +105,7 @@ def _train_options(parser):
         else:
             parser.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, help=help, choices=meta["choices"],
                                 metavar=None if meta["choices"] else flag.lstrip("-").upper().replace("-", "_"),
-                                type=types.get(f.name, int if isinstance(f.default, int) else str))
+                                type=meta.get("type") or types.get(f.name, int if isinstance(f.default, int) else str))
 
 
 def cmd_train(args):
@@ -134,33 +134,64 @@ def cmd_sample(args):
     from .tensor import tensor
     from .training import generator_from_checkpoint
     from .training.figures import image_format, save_image_grid
+    from .training.variants import get_variant
 
     image_format(args.out)                                  # refuse a bad name before any work
     G, cfg = generator_from_checkpoint(args.checkpoint)
     if args.model and args.model != cfg["model"]:
         raise ValueError(f"{args.checkpoint} holds a {cfg['model']!r} model, not {args.model!r}")
+    variant = get_variant(cfg["gan"])
+    asked = [flag for flag, value in (("--label", args.label is not None), ("--grid-by-class", args.grid_by_class),
+                                      ("--traverse", args.traverse is not None), ("--interpolate", args.interpolate))
+             if value]
+    if len(asked) > 1:
+        raise ValueError(f"{' and '.join(asked)} cannot be combined: choose one")
+    if asked and asked[0] in ("--label", "--grid-by-class") and not variant.conditional:
+        raise ValueError(f"{asked[0]} needs a conditional GAN (a checkpoint of 'minigan train --gan cgan'); "
+                         f"{args.checkpoint} holds a {cfg['gan']!r} generator, which takes no label")
+    if asked == ["--traverse"] and cfg["gan"] != "infogan":
+        raise ValueError(f"--traverse needs an InfoGAN checkpoint ('minigan train --gan infogan'); "
+                         f"{args.checkpoint} holds a {cfg['gan']!r} generator, which has no latent codes")
     rng = numpy.random.default_rng(args.seed)
-    if args.interpolate:
-        # each row walks in a straight line from one noise vector to another
-        rows = max(1, args.n // args.nrow)
-        ends = rng.standard_normal((2, rows, 1, cfg["z_dim"]))
-        t = numpy.linspace(0, 1, args.nrow)[None, :, None]
-        z = ((1 - t) * ends[0] + t * ends[1]).reshape(rows * args.nrow, cfg["z_dim"])
+    z_dim, nrow = cfg["z_dim"], args.nrow
+    if args.grid_by_class:
+        inputs, nrow = variant.class_grid_inputs(rng, z_dim, per_class=10), 10
+        what = "a grid of 10 samples of each class, one class per row"
+    elif args.traverse:
+        inputs, nrow = variant.traversal_inputs(rng, z_dim, args.traverse, steps=10), 10
+        what = f"a traversal of code {args.traverse}, varied along each row"
     else:
-        z = rng.standard_normal((args.n, cfg["z_dim"]))
+        if args.interpolate:
+            # each row walks in a straight line from one noise vector to another (codes held)
+            rows = max(1, args.n // nrow)
+            ends = rng.standard_normal((2, rows, 1, z_dim))
+            t = numpy.linspace(0, 1, nrow)[None, :, None]
+            z = ((1 - t) * ends[0] + t * ends[1]).reshape(rows * nrow, z_dim)
+            what = f"{rows} interpolations of {nrow} steps"
+        else:
+            z = rng.standard_normal((args.n, z_dim))
+            what = f"{len(z)} samples"
+        if args.label is not None:
+            inputs = variant.label_inputs(z, args.label)
+            what += f" of class {args.label}"
+        else:
+            zt = tensor(z.astype(numpy.float32))
+            codes = variant.inputs_for(zt[::nrow] if args.interpolate else zt, rng)[1:]
+            if args.interpolate:                   # one draw of the codes per row
+                codes = tuple(numpy.repeat(c.numpy(), nrow, axis=0) for c in codes)
+            inputs = (z, *(c.numpy() if hasattr(c, "numpy") else c for c in codes))
+    inputs = [tensor(a.astype(numpy.float32) if a.dtype.kind == "f" else a) for a in inputs]
     with no_grad():
-        images = G(tensor(z.astype(numpy.float32)))
-    save_image_grid(images, args.out, nrow=args.nrow)
-    what = (f"{len(z) // args.nrow} interpolations of {args.nrow} steps" if args.interpolate
-            else f"{len(z)} samples")
-    print(f"wrote {what} of the {cfg['model']} generator to {args.out}")
+        images = G(*inputs)
+    save_image_grid(images, args.out, nrow=nrow)
+    print(f"wrote {what} of the {cfg['model']} {cfg['gan']} generator to {args.out}")
     return 0
 
 
 def cmd_demo(args):
     from .training.demo import run_demo
     run_demo(out=args.out, steps=args.steps, batch_size=args.batch_size, seed=args.seed,
-             progress=not args.no_progress)
+             progress=not args.no_progress, gan=args.gan, data=args.data)
     return 0
 
 
@@ -207,6 +238,8 @@ def _add_shapes(sub):
 def build_parser():
     from . import __version__
     from .models import GAN_NAMES
+    from .training.demo import TOY_DATA
+    from .training.variants import VARIANT_NAMES
     parser = _Parser(prog="minigan", description=(
         "minigan: a from-scratch deep-learning engine on NumPy/CuPy that trains the course's GANs. "
         "Start with 'minigan demo'."))
@@ -214,7 +247,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("train", help="train the MLP GAN or the DCGAN on MNIST",
+    p = sub.add_parser("train", help="train the MLP GAN or the DCGAN (or a variant: --gan) on MNIST",
                        description="Train a GAN as in the course (defaults: its hyper-parameter table).")
     _train_options(p)
     add_common_options(p, seed=False)
@@ -234,13 +267,25 @@ def build_parser():
     p.add_argument("--out", default="samples.png", help="image to write: .png, .jpg or .tiff (default samples.png)")
     p.add_argument("--model", choices=GAN_NAMES, default=None,
                    help="check that the checkpoint holds this model")
+    p.add_argument("--label", type=_non_negative_int, default=None,
+                   help="conditional GAN: draw every sample of this class (0-9)")
+    p.add_argument("--grid-by-class", action="store_true",
+                   help="conditional GAN: a 10x10 grid, one class per row")
+    p.add_argument("--traverse", choices=("cat", "c1", "c2"), default=None,
+                   help="InfoGAN: vary one latent code along each row (the categorical code or a continuous one), "
+                        "the others fixed")
     add_common_options(p)
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("demo", help="train a small GAN on 2-D points in under a minute (offline)",
-                       description="Train the MLP GAN, scaled to 2-D, on a ring of 8 Gaussians; "
-                                   "save a picture of real vs generated points and the loss curves.")
-    p.add_argument("--steps", type=_positive_int, default=4000, help="training iterations (default 4000)")
+                       description="Train the MLP GAN (or a variant), scaled to 2-D, on a ring of 8 Gaussians "
+                                   "or a grid of 25; save a picture of real vs generated points and the loss curves.")
+    p.add_argument("--steps", type=_positive_int, default=4000,
+                   help="generator steps (default 4000; WGAN and WGAN-GP make 5 critic steps for each)")
+    p.add_argument("--gan", choices=VARIANT_NAMES, default="gan",
+                   help="GAN variant (default gan; cgan and infogan do not apply to 2-D points)")
+    p.add_argument("--data", choices=tuple(TOY_DATA), default="ring",
+                   help="ring of 8 Gaussians or 5x5 grid of 25 (default ring)")
     p.add_argument("--batch-size", type=_positive_int, default=256, help="points per batch (default 256)")
     p.add_argument("--out", default=os.path.join("runs", "demo"), help="output folder (default runs/demo)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

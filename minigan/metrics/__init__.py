@@ -19,3 +19,8 @@ __all__ = ["load_classifier", "train_classifier", "classify", "accuracy", "check
            "feature_statistics", "fid_from_features", "frechet_distance", "sqrtm_psd",
            "inception_score", "class_coverage", "mean_confidence", "precision_recall", "mode_metrics",
            "evaluate_images", "format_table", "generate"]
+
+# --- issue 16: InfoGAN's code against the classifier's labels
+from .matching import assignment, contingency_table, matching_accuracy  # noqa: E402
+
+__all__ += ["assignment", "contingency_table", "matching_accuracy"]

@@ -4,7 +4,8 @@
     Discriminator:  x (B, 784) -> 256 -> 128 -> 1,   Sigmoid  (the probability that x is real)
 
 The sizes are arguments (defaults as documented), so the same classes serve the 2-D toy demo.
-Both keep the layers' default initialisation.
+Both keep the layers' default initialisation. ``Discriminator(sigmoid=False)`` is the critic of
+the Wasserstein GANs and LSGAN's discriminator: the same layers, ending in the raw score.
 """
 from .. import nn
 
@@ -27,14 +28,14 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    def __init__(self, in_features=784, hidden=(256, 128), negative_slope=0.2):
+    def __init__(self, in_features=784, hidden=(256, 128), negative_slope=0.2, sigmoid=True):
         super().__init__()
         self.in_features = in_features
         h1, h2 = hidden
         self.D = nn.Sequential(
             nn.Linear(in_features, h1), nn.LeakyReLU(negative_slope, inplace=True),
             nn.Linear(h1, h2), nn.LeakyReLU(negative_slope, inplace=True),
-            nn.Linear(h2, 1), nn.Sigmoid(),
+            nn.Linear(h2, 1), *([nn.Sigmoid()] if sigmoid else []),
         )
 
     def forward(self, x):

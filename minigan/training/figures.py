@@ -107,10 +107,16 @@ def moving_average(values, width):
     return numpy.convolve(values, numpy.ones(width) / width, mode="valid")
 
 
-def plot_history(history, path, title=""):
+def plot_history(history, path, title="", style=None):
     """Losses (left) and mean D(x), D(G(z)) (right): a moving average over the saved per-step
     values, against the epoch (or the step, for a run without epochs), with the values of the
-    equilibrium D = 1/2 as reference lines: D loss log 4, G loss log 2."""
+    equilibrium D = 1/2 as reference lines: D loss log 4, G loss log 2.
+
+    ``style`` (a variant's ``plot`` dict; default the GAN's) names the axes and gives the
+    reference lines: a critic's scores are not probabilities, so WGAN's curves have none."""
+    if style is None:
+        from .gan import GAN
+        style = GAN.plot
     steps = history["steps"]
     n = len(steps["d_loss"])
     width = max(1, n // 50)
@@ -122,20 +128,24 @@ def plot_history(history, path, title=""):
     else:
         position = lambda m: numpy.arange(m) + width                       # noqa: E731
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    real_name, fake_name = style["output_names"]
     for ax, pairs in ((ax1, (("d_loss", "D loss"), ("g_loss", "G loss"))),
-                      (ax2, (("d_x", "mean D(x), real"), ("d_g_z", "mean D(G(z)), fake")))):
+                      (ax2, (("d_x", real_name), ("d_g_z", fake_name)))):
         for key, label in pairs:
             if steps[key]:
                 y = moving_average(steps[key], width)
                 x = position(len(y)) * (len(steps["d_loss"]) / len(steps[key]))   # k > 1: fewer G steps
                 ax.plot(x, y, label=label)
-    ax1.axhline(math.log(4), color="C0", ls=":", lw=1, label="log 4: D loss when D = 1/2")
-    ax1.axhline(math.log(2), color="C1", ls=":", lw=1, label="log 2: G loss when D = 1/2")
-    ax2.axhline(0.5, color="gray", ls="--", lw=0.8, label="1/2: D cannot tell")
-    ax1.set_ylabel("binary cross-entropy")
+    for color, (value, label) in zip(("C0", "C1"), style["references"]):
+        ax1.axhline(value, color=color, ls=":", lw=1, label=label)
+    if style["output_reference"] is not None:
+        value, label = style["output_reference"]
+        ax2.axhline(value, color="gray", ls="--", lw=0.8, label=label)
+    ax1.set_ylabel(style["loss_label"])
     ax1.set_title(f"losses (moving average over {width} step{'s' if width > 1 else ''})")
-    ax2.set_ylim(0, 1)
-    ax2.set_title("discriminator outputs")
+    if style["output_range"] is not None:
+        ax2.set_ylim(*style["output_range"])
+    ax2.set_title(style["output_title"])
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch" if per_epoch else "step")
         if per_epoch:

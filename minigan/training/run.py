@@ -1,9 +1,11 @@
-"""The main job: train the course's MLP GAN or DCGAN on MNIST, with checkpoints and figures.
+"""The main job: train the course's MLP GAN or DCGAN (or a variant of it: ``gan=``, see
+variants.py) on MNIST, with checkpoints and figures.
 
 A run writes into one folder:
     config.json                 the settings of the run
     fid.png                     with --eval-every: FID over the epochs (scores in history["eval"])
-    checkpoint.pkl              G, D, both optimizers, random states, epoch, history (latest)
+    checkpoint.pkl              G, D, both optimizers, random states, epoch, history (latest); the
+                                variant is in its config, with the critic steps since the last G step
     real_samples.png            64 training images, to compare with the samples
     samples_epoch_005.png ...   64 samples from one fixed noise batch, at the chosen epochs
     progress.gif                the fixed-noise samples of every epoch, as an animation
@@ -16,7 +18,6 @@ option that sets each one in ``minigan train`` (the command builds its options f
 """
 import copy
 import glob
-import inspect
 import os
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -25,22 +26,42 @@ import numpy
 
 from .. import backend
 from ..data import DATASETS, load_dataset
-from ..models import GAN_NAMES, build_gan
+from ..models import GAN_NAMES
 from ..serialization import atomic_write, load, save, save_json
 from ..tensor import tensor
 from .figures import image_grid, plot_history, save_progress_gif, save_titled_grid
 from .evaluation import EpochEvaluator
-from .gan import G_LOSSES, GAN, check_gan_settings
+from .gan import G_LOSSES, check_gan_settings, check_k
 from .history import add_epoch, add_steps, history_csv, new_history
+from .variants import VARIANT_NAMES, get_variant, make_gan, variant_defaults
 
 CHECKPOINT = "checkpoint.pkl"
 FORMAT = "minigan-gan-checkpoint"
 # every file a run writes (the patterns --overwrite clears, and nothing else)
 RUN_FILES = ("config.json", CHECKPOINT, "history.json", "history.csv", "curves.png", "real_samples.png",
              "progress.gif", "samples_epoch_*.png")
-# the GAN step's own defaults (the course's hyper-parameters): GAN's signature is their one home
-_GAN = {n: p.default for n, p in inspect.signature(GAN.__init__).parameters.items()
-        if p.default is not inspect.Parameter.empty}
+# The settings whose defaults depend on the variant (its paper's; a variant's signature is their
+# one home, see variants.py), each with the __init__ argument it feeds. A setting a variant does
+# not have stays None.
+VARIANT_FIELDS = {"lr": "lr", "beta1": "betas", "beta2": "betas", "k": "k", "g_loss": "g_loss", "clip": "clip",
+                  "lambda_gp": "lambda_gp", "lambda_cat": "lambda_cat", "lambda_cont": "lambda_cont"}
+
+
+def _variant_default(gan, name):
+    """Variant ``gan``'s default for TrainConfig field ``name``; None if it has no such setting."""
+    defaults = variant_defaults(gan)
+    arg = VARIANT_FIELDS[name]
+    if arg not in defaults:
+        return None
+    value = defaults[arg]
+    return value[("beta1", "beta2").index(name)] if arg == "betas" else value
+
+
+def _defaults_help(name):
+    values = [f"{gan} {_variant_default(gan, name):g}" if not isinstance(_variant_default(gan, name), str)
+              else f"{gan} {_variant_default(gan, name)}" for gan in VARIANT_NAMES
+              if _variant_default(gan, name) is not None]
+    return f"; default: the variant's paper's ({', '.join(values)})"
 
 
 def _setting(default, help, flag=None, choices=None, resumable=False, **more):
@@ -52,16 +73,25 @@ def _setting(default, help, flag=None, choices=None, resumable=False, **more):
 @dataclass
 class TrainConfig:
     """Settings of a run; the defaults are the course's hyper-parameter table."""
-    model: str = _setting("mlp", "which GAN", choices=GAN_NAMES)
+    model: str = _setting("mlp", "network form: the course's MLP GAN or DCGAN", choices=GAN_NAMES)
+    gan: str = _setting("gan", "which GAN variant; each one's hyper-parameters default to its paper's",
+                        choices=VARIANT_NAMES)
     dataset: str = _setting("mnist", "training images", choices=tuple(DATASETS))
     epochs: int = _setting(100, "passes over the data; with --resume the new target", resumable=True)
     batch_size: int = _setting(128, "images per minibatch")
-    lr: float = _setting(_GAN["lr"], "Adam learning rate")
-    beta1: float = _setting(_GAN["betas"][0], "Adam beta1")
-    beta2: float = _setting(_GAN["betas"][1], "Adam beta2")
-    k: int = _setting(_GAN["k"], "discriminator steps per generator step (1, as in the paper)")
-    g_loss: str = _setting(_GAN["g_loss"], "generator loss: -log D(G(z)) (non-saturating) or "
-                           "log(1 - D(G(z))) (minimax)", choices=G_LOSSES)
+    lr: float = _setting(None, "learning rate" + _defaults_help("lr"), type=float)
+    beta1: float = _setting(None, "Adam beta1" + _defaults_help("beta1"), type=float)
+    beta2: float = _setting(None, "Adam beta2" + _defaults_help("beta2"), type=float)
+    k: int = _setting(None, "discriminator (critic) steps per generator step" + _defaults_help("k"), type=int)
+    g_loss: str = _setting(None, "generator loss: -log D(G(z)) (non-saturating) or log(1 - D(G(z))) "
+                           "(minimax)" + _defaults_help("g_loss"), choices=G_LOSSES)
+    clip: float = _setting(None, "WGAN: clip the critic's weights to +-CLIP" + _defaults_help("clip"), type=float)
+    lambda_gp: float = _setting(None, "WGAN-GP: weight of the gradient penalty" + _defaults_help("lambda_gp"),
+                                type=float)
+    lambda_cat: float = _setting(None, "InfoGAN: weight of the categorical code's information term"
+                                 + _defaults_help("lambda_cat"), type=float)
+    lambda_cont: float = _setting(None, "InfoGAN: weight of the continuous codes' information term"
+                                  + _defaults_help("lambda_cont"), type=float)
     z_dim: int = _setting(100, "noise size")
     seed: int = _setting(0, "random seed; the same seed on NumPy gives bit-identical results")
     backend: str = _setting("numpy", "numpy (CPU) or cupy (NVIDIA GPU); default $MINIGAN_BACKEND, else numpy",
@@ -79,6 +109,24 @@ class TrainConfig:
                                "0 = never", resumable=True)
     eval_n: int = _setting(10000, "samples per evaluation", resumable=True)
 
+    def __post_init__(self):
+        self.fill_variant_defaults()
+
+    def fill_variant_defaults(self):
+        """Give each variant setting left at None the variant's (paper's) default."""
+        if self.gan in VARIANT_NAMES:
+            for name in VARIANT_FIELDS:
+                if getattr(self, name) is None:
+                    setattr(self, name, _variant_default(self.gan, name))
+
+    def gan_settings(self):
+        """The variant's keyword arguments (lr, betas, k, ...) from these settings."""
+        settings = {VARIANT_FIELDS[n]: getattr(self, n) for n in VARIANT_FIELDS
+                    if getattr(self, n) is not None and n not in ("beta1", "beta2")}
+        if self.beta1 is not None:
+            settings["betas"] = (self.beta1, self.beta2)
+        return settings
+
     @staticmethod
     def option(name):
         """The command-line option that sets field ``name`` (``--batch-size`` for batch_size)."""
@@ -95,11 +143,20 @@ class TrainConfig:
 
         for f in fields(self):
             choices = f.metadata["choices"]
-            if choices and getattr(self, f.name) not in choices:
-                what = {"g_loss": "generator loss"}.get(f.name, f.name)
-                raise ValueError(f"unknown {what} {getattr(self, f.name)!r}: expected one of "
+            value = getattr(self, f.name)
+            if choices and value not in choices and not (f.default is None and value is None):
+                what = {"g_loss": "generator loss", "gan": "GAN variant"}.get(f.name, f.name)
+                raise ValueError(f"unknown {what} {value!r}: expected one of "
                                  f"{', '.join(choices)} (option {self.option(f.name)})")
-        check_gan_settings(self.k, self.g_loss)
+        self.fill_variant_defaults()
+        has = [n for n in VARIANT_FIELDS if _variant_default(self.gan, n) is not None]
+        for name in VARIANT_FIELDS:
+            if name not in has and getattr(self, name) is not None:
+                raise ValueError(f"{self.option(name)} does not apply to --gan {self.gan}, whose settings are "
+                                 f"{', '.join(self.option(n) for n in has)}")
+        if self.g_loss is not None:
+            check_gan_settings(self.k, self.g_loss)
+        check_k(self.k)
         for name in ("epochs", "batch_size", "z_dim", "checkpoint_every"):
             if not is_int(getattr(self, name)) or getattr(self, name) < 1:
                 fail(name, "a positive integer")
@@ -108,8 +165,12 @@ class TrainConfig:
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
             fail("lr", "a positive number")
         for name in ("beta1", "beta2"):
-            if not 0 <= getattr(self, name) < 1:
+            if getattr(self, name) is not None and not 0 <= getattr(self, name) < 1:
                 fail(name, "in [0, 1)")
+        for name in ("clip", "lambda_gp", "lambda_cat", "lambda_cont"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+                fail(name, "a positive number")
         if not is_int(self.seed) or self.seed < 0:
             fail("seed", "a non-negative integer")
         if not is_int(self.eval_every) or self.eval_every < 0:
@@ -120,7 +181,7 @@ class TrainConfig:
         if any(not is_int(e) or e < 1 for e in self.sample_epochs):
             fail("sample_epochs", "positive integers")
         if self.out is None:
-            self.out = os.path.join("runs", f"{self.model}-{self.dataset}")
+            self.out = os.path.join("runs", ("" if self.gan == "gan" else f"{self.gan}-") + f"{self.model}-{self.dataset}")
         return self
 
     @classmethod
@@ -151,6 +212,8 @@ def checkpoint_state(config, epoch, gan, loader, history, frames):
              "G": gan.G.state_dict(), "D": gan.D.state_dict(),
              "opt_G": gan.opt_G.state_dict(), "opt_D": gan.opt_D.state_dict(),
              "rng": {"minigan": backend.get_rng_state(), "loader": loader.state_dict()},
+             # critic steps since the last generator step: with k > 1 an epoch can end mid-cycle
+             "d_steps": gan.d_steps,
              "history": history, "frames": frames}
     return copy.deepcopy(_to_host(state))
 
@@ -179,18 +242,24 @@ def restore_checkpoint(ckpt, gan, loader):
     gan.opt_D.load_state_dict(ckpt["opt_D"])
     backend.set_rng_state(ckpt["rng"]["minigan"])
     loader.load_state_dict(ckpt["rng"]["loader"])
+    gan.d_steps = ckpt.get("d_steps", 0)
     return ckpt["history"]
 
 
-def generator_from_checkpoint(path, backend_name=None):
+def generator_from_checkpoint(path, backend_name=None, noise_only=False, seed=0):
     """The trained generator stored in a checkpoint (or run folder), in eval mode, on the
-    active backend (or ``backend_name``), and the checkpoint's config."""
+    active backend (or ``backend_name``), and the checkpoint's config. With ``noise_only`` a
+    variant's generator that takes labels or codes comes as a function of the noise alone,
+    its codes drawn from ``seed`` (what the metrics' ``generate`` needs)."""
     ckpt = load_checkpoint(path)
     cfg = ckpt["config"]
-    G, _ = build_gan(cfg["model"], z_dim=cfg["z_dim"])
+    cfg.setdefault("gan", "gan")          # written before the variants existed
+    variant = get_variant(cfg["gan"])
+    G, _ = variant.build_models(cfg["model"], z_dim=cfg["z_dim"])
     G.load_state_dict(ckpt["G"])
     G.to(backend_name or backend.get_backend())
-    return G.eval(), cfg
+    G.eval()
+    return (variant.noise_to_images_of(G, seed) if noise_only else G), cfg
 
 
 # ------------------------------------------------------------------------------ the run folder
@@ -234,8 +303,8 @@ def _start_block(config, dataset, loader, gan, log):
     name = DATASETS[config.dataset].name if config.dataset in DATASETS else config.dataset
     folder = getattr(dataset, "root", None)
     log(f"training the {_title(config)}: G {g:,} parameters, D {d:,}")
-    log(f"  Adam lr {config.lr:g}, betas ({config.beta1:g}, {config.beta2:g}); batch {config.batch_size}; "
-        f"z_dim {config.z_dim}; k {config.k}; {config.g_loss} G loss; seed {config.seed}")
+    log(f"  variant {config.gan} ({gan.paper})")
+    log(f"  {gan.describe()}; batch {config.batch_size}; z_dim {config.z_dim}; seed {config.seed}")
     log(f"  data: {n:,} {name} images" + (f" from {folder}" if folder else "") +
         f"; {steps} steps per epoch; epochs to {config.epochs}")
     log(f"  backend {backend.get_backend()}; output folder {config.out}")
@@ -253,9 +322,10 @@ def _time_per_step(gan, loader, batch_size):
     state = backend.get_rng_state()
     trial = copy.deepcopy(gan)
     real = tensor(backend.to_numpy(loader._images[:batch_size]))
-    trial.train_step(real)                 # the first step pays for allocations
+    args = (real, tensor(backend.to_numpy(loader._labels[:batch_size]))) if gan.conditional else (real,)
+    trial.train_step(*args)                # the first step pays for allocations
     t0 = time.perf_counter()
-    trial.train_step(real)
+    trial.train_step(*args)
     seconds = time.perf_counter() - t0
     backend.set_rng_state(state)
     return seconds
@@ -263,7 +333,9 @@ def _time_per_step(gan, loader, batch_size):
 
 def _title(config):
     name = DATASETS[config.dataset].name if config.dataset in DATASETS else config.dataset
-    return f"{'MLP GAN' if config.model == 'mlp' else config.model.upper()} on {name}"
+    if config.gan == "gan":
+        return f"{'MLP GAN' if config.model == 'mlp' else config.model.upper()} on {name}"
+    return f"{get_variant(config.gan).title} ({'MLP' if config.model == 'mlp' else 'DCGAN'} form) on {name}"
 
 
 def train(config, resume=False, overwrite=False, dataset=None, log=print, given=None):
@@ -283,9 +355,13 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print, given=
         prepare_out_dir(config.out, True, False)
         ckpt = load_checkpoint(os.path.join(config.out, CHECKPOINT))
         saved = ckpt["config"]
+        saved.setdefault("gan", "gan")            # written before the variants existed
         if given is None and saved["model"] != config.model:
             raise ValueError(f"the checkpoint in {config.out} is of model {saved['model']!r}, not "
                              f"{config.model!r}")
+        if given is None and saved["gan"] != config.gan:
+            raise ValueError(f"the checkpoint in {config.out} is of GAN variant {saved['gan']!r}, not "
+                             f"{config.gan!r}")
         if given is None:
             given = {f.name: getattr(config, f.name) for f in fields(config) if f.metadata["resumable"]}
         config = TrainConfig.for_resume(saved, {"out": config.out, **given})
@@ -295,13 +371,16 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print, given=
         dataset = load_dataset(config.dataset, config.data_root, limit=config.limit,
                                download=config.data_root is None)
     backend.manual_seed(config.seed)
-    G, D = build_gan(config.model, z_dim=config.z_dim)      # on the active backend
-    gan = GAN(G, D, config.z_dim, lr=config.lr, betas=(config.beta1, config.beta2), k=config.k,
-              g_loss=config.g_loss)
+    # the variant's networks (on the active backend) and its training step
+    gan = make_gan(config.gan, config.model, z_dim=config.z_dim, **config.gan_settings())
     loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True, seed=config.seed)
-    # one fixed noise batch, from its own generator, so sample grids are comparable over epochs
-    fixed_z = tensor(numpy.random.default_rng(config.seed + 1).standard_normal((64, config.z_dim))
-                     .astype(numpy.float32))
+    if gan.conditional and loader._labels is None:
+        raise ValueError(f"--gan {config.gan} learns from the class labels, and this dataset has none")
+    # one fixed noise batch (and codes), from its own generator, so sample grids are comparable
+    # over epochs
+    fixed_rng = numpy.random.default_rng(config.seed + 1)
+    fixed_z = tensor(fixed_rng.standard_normal((64, config.z_dim)).astype(numpy.float32))
+    fixed = gan.inputs_for(fixed_z, fixed_rng)
 
     history, frames, start = new_history(), [], 1
     if ckpt is not None:
@@ -340,12 +419,12 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print, given=
             log(f"epoch {epoch}/{config.epochs}  D loss {means['d_loss']:.4f}  G loss {means['g_loss']:.4f}  "
                 f"D(x) {means['d_x']:.3f}  D(G(z)) {means['d_g_z']:.3f}  ({seconds:.1f} s)")
             last = epoch == config.epochs
-            samples = gan.sample(fixed_z)
+            samples = gan.sample(*fixed)
             frames.append((image_grid(samples) * 255).round().astype(numpy.uint8))
             if epoch in config.sample_epochs or last:
                 save_titled_grid(samples, os.path.join(config.out, f"samples_epoch_{epoch:03d}.png"),
                                  f"{_title(config)}: epoch {epoch}, fixed noise")
-            evaluator.after_epoch(epoch, last, G, history, config.out, log=log)
+            evaluator.after_epoch(epoch, last, gan.noise_to_images(config.seed + 3), history, config.out, log=log)
             save_json(history, os.path.join(config.out, "history.json"))
             latest = checkpoint_state(config, epoch, gan, loader, history, frames)
             if epoch % config.checkpoint_every == 0 or last:
@@ -369,7 +448,8 @@ def _write_checkpoint(config, state):
     history = state["history"]
     with atomic_write(os.path.join(config.out, "history.csv"), "w") as f:
         f.write(history_csv(history))
-    plot_history(history, os.path.join(config.out, "curves.png"), title=_title(config))
+    plot_history(history, os.path.join(config.out, "curves.png"), title=_title(config),
+                 style=get_variant(config.gan).plot)
     frames = [f.astype(numpy.float32) / 255 for f in state["frames"]]
     if frames:
         first = history["epoch"][-1] - len(frames) + 1
