@@ -1,4 +1,5 @@
-"""How many threads the BLAS library (OpenBLAS, MKL) under NumPy may use.
+"""How many threads minigan uses: for the BLAS library (OpenBLAS, MKL) under NumPy, and for
+minigan's own batch-parallel kernels (:mod:`minigan.parallel`). This module owns the setting.
 
 NumPy's matrix products run in the BLAS library's own thread pool, which by default takes one
 thread per core. On a machine that other work also uses, those threads spin and wait for each
@@ -9,10 +10,17 @@ explicitly, through ``threadpoolctl`` (the library made for exactly this), once 
     minigan train --threads 2 ...          python lessons/07_mlp_gan_mnist.py --threads 2
     MINIGAN_THREADS=2 jupyter lab          (lessons run as notebooks read the variable)
 
-The default, :data:`DEFAULT_THREADS`, and the measurements behind it are in
-benchmarks/NOTES.md ("Threads").
+    minigan.set_num_threads(2)             (in a program, PyTorch's name)
+
+With more than one thread, the heavy kernels (im2col, col2im, the convolutions' products,
+batch norm, ReLU and LeakyReLU) split the batch into fixed chunks and run them on that many
+threads, BLAS held to one thread inside each chunk; the chunks do not depend on the thread
+count, so neither do the results. The default, :data:`DEFAULT_THREADS`, and the measurements
+behind it are in benchmarks/NOTES.md ("Threads").
 """
 import os
+
+from . import parallel
 
 DEFAULT_THREADS = 1
 _limiter = None          # the threadpool_limits object in force (kept so it is not undone)
@@ -33,7 +41,8 @@ def default_threads():
 
 
 def set_threads(n=None):
-    """Let the BLAS library use ``n`` threads (default :func:`default_threads`); returns ``n``.
+    """Use ``n`` threads (default :func:`default_threads`) for BLAS and for minigan's
+    batch-parallel kernels; returns ``n``.
 
     Raises ValueError for anything but a positive integer.
     """
@@ -44,7 +53,21 @@ def set_threads(n=None):
         raise ValueError(f"threads must be a positive integer, got {n!r}")
     from threadpoolctl import threadpool_limits
     _limiter = threadpool_limits(limits=n, user_api="blas")
+    parallel.set_workers(n)
     return n
+
+
+def set_num_threads(n):
+    """PyTorch's ``torch.set_num_threads``: use ``n`` threads (a positive integer) from now on.
+    The same as :func:`set_threads`, returning None as PyTorch's does."""
+    if n is None:
+        raise ValueError("threads must be a positive integer, got None")
+    set_threads(n)
+
+
+def get_num_threads():
+    """PyTorch's ``torch.get_num_threads``: the thread count minigan's kernels use."""
+    return parallel.get_workers()
 
 
 def get_threads():
@@ -54,4 +77,5 @@ def get_threads():
     return max(counts, default=1)
 
 
-__all__ = ["DEFAULT_THREADS", "default_threads", "set_threads", "get_threads"]
+__all__ = ["DEFAULT_THREADS", "default_threads", "set_threads", "get_threads", "set_num_threads",
+           "get_num_threads"]

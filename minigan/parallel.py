@@ -1,0 +1,133 @@
+"""Work split over the batch and run on a small pool of threads, with the same result for any
+thread count.
+
+A kernel that touches every element of a large batch (im2col, col2im, batch norm's passes, an
+activation) writes its formula for one slice of the batch and hands it here:
+
+    def relu_rows(s):                         # the plain formula, on images s of the batch
+        xp.maximum(x[s], 0, out=out[s])
+    parallel.run(relu_rows, n, per_item=x[0].size)
+
+:func:`run` cuts ``range(n)`` into fixed chunks and calls the function once per chunk. With
+one thread (the default; see :func:`minigan.set_num_threads`) it is a plain loop in the caller, no pool;
+with more, the chunks go to a pool of that many threads kept for the life of the process.
+NumPy releases the GIL inside its array loops and its matrix product, so the threads really
+run at once. While they do, the BLAS library under NumPy is held to one thread
+(``threadpoolctl``): each chunk's product is already one thread's share, and BLAS's own
+threads would only spin against the pool's.
+
+Results do not depend on the thread count: the chunks are cut from the size of the work alone
+(:func:`chunks`, never from the number of threads), each element is computed by the same
+operations whatever thread runs it, and partial results (a channel sum per chunk) are returned
+in chunk order, for the caller to add in that order (:func:`sum_chunks`).
+"""
+import threading
+
+from .backend import backend_of
+
+DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
+PRODUCT_CHUNK_ELEMENTS = 1 << 20     # a chunk that holds a matrix product: enough rows for BLAS's speed
+MIN_CHUNKS = 4                       # large work is cut into at least this many chunks
+SMALL = 1 << 15                      # below this many elements in all, one chunk (a plain call)
+
+_num_threads = 1
+_pool = None
+_blas = None                          # threadpoolctl's controller of the loaded BLAS libraries
+_inside = threading.local()           # set in the pool's threads: a nested run() is a plain loop
+_lock = threading.Lock()
+
+
+def set_workers(n):
+    """Run the chunks on ``n`` threads (a positive integer). Set through
+    :func:`minigan.set_num_threads` / ``--threads`` (:mod:`minigan.threads`), which also
+    sets BLAS's thread count for the products outside these kernels."""
+    global _num_threads, _pool
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"the number of threads must be a positive integer, got {n!r}")
+    with _lock:
+        if n != _num_threads and _pool is not None:
+            _pool.shutdown(wait=True)
+            _pool = None
+        _num_threads = n
+
+
+def get_workers():
+    """The number of threads the chunks run on (1: no pool at all)."""
+    return _num_threads
+
+
+def chunks(n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS):
+    """``range(n)`` cut into equal slices (the last one shorter) of about ``target`` elements,
+    ``per_item`` elements an item, and at least :data:`MIN_CHUNKS` of them for large work.
+    The size depends on the work alone, never on the number of threads."""
+    if n * per_item <= SMALL * MIN_CHUNKS:
+        return [slice(0, n)]
+    size = max(1, min(target // max(1, per_item), -(-n // MIN_CHUNKS)))
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, like=None):
+    """``[fn(s) for s in chunks(n, per_item, target)]``, the calls spread over the threads.
+
+    ``fn`` writes its chunk's results into arrays the caller made (each chunk its own rows)
+    and/or returns a partial result; the returned list is in chunk order. ``like``: an array
+    of the work; on a GPU (a CuPy array) the work is one chunk, since there every chunk
+    would be more kernel launches and the device is parallel already.
+    """
+    parts = [slice(0, n)] if backend_of(like) == "cupy" else chunks(n, per_item, target)
+    if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
+        return [fn(s) for s in parts]
+    pool = _get_pool()
+    with _blas_limit():
+        return list(pool.map(fn, parts))
+
+
+def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, like=None):
+    """The sum of ``fn(s)`` over the chunks, added in chunk order (the same rounding for any
+    thread count). ``fn`` returns an array (a partial sum) or a tuple of them."""
+    parts = run(fn, n, per_item, target, like)
+    total = parts[0]
+    for p in parts[1:]:
+        total = tuple(a + b for a, b in zip(total, p)) if isinstance(total, tuple) else total + p
+    return total
+
+
+def over_batch(fn, a, target=DEFAULT_CHUNK_ELEMENTS):
+    """:func:`run` over chunks of the first axis of the array ``a`` (``fn(Ellipsis)`` once for a
+    0-d one): ``fn(s)`` works on ``a[s]`` and writes ``out[s]`` of arrays shaped like ``a``."""
+    if a.ndim == 0:
+        return [fn(Ellipsis)]
+    return run(fn, a.shape[0], a.size // max(1, a.shape[0]), target, like=a)
+
+
+def sum_over_batch(fn, a, target=DEFAULT_CHUNK_ELEMENTS):
+    """:func:`sum_chunks` over chunks of the first axis of ``a`` (a partial sum per chunk)."""
+    return sum_chunks(fn, a.shape[0], a.size // max(1, a.shape[0]), target, like=a)
+
+
+def _mark_inside():
+    _inside.active = True
+
+
+def _get_pool():
+    global _pool
+    with _lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="minigan",
+                                       initializer=_mark_inside)
+        return _pool
+
+
+def _blas_limit():
+    """A context in which the BLAS libraries use one thread."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+        _blas = ThreadpoolController()
+    return _blas.limit(limits=1, user_api="blas")
+
+
+__all__ = ["set_workers", "get_workers", "chunks", "run", "sum_chunks", "over_batch", "sum_over_batch",
+           "DEFAULT_CHUNK_ELEMENTS",
+           "PRODUCT_CHUNK_ELEMENTS"]
