@@ -26,9 +26,10 @@ import threading
 from .backend import backend_of
 
 DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
-PRODUCT_CHUNK_ELEMENTS = 1 << 20     # a chunk that holds a matrix product: enough rows for BLAS's speed
+PRODUCT_CHUNK_ELEMENTS = 1 << 21     # a chunk that holds a matrix product (~8 MB of its operands)
+PRODUCT_MIN_ROWS = 512               # fewer rows than this, and BLAS's packing of the other operand dominates
 MIN_CHUNKS = 4                       # large work is cut into at least this many chunks
-SMALL = 1 << 15                      # below this many elements in all, one chunk (a plain call)
+SMALL = 1 << 17                      # up to this many elements in all, one chunk (a plain call)
 
 _num_threads = 1
 _pool = None
@@ -56,25 +57,31 @@ def get_workers():
     return _num_threads
 
 
-def chunks(n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS):
+def chunks(n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1):
     """``range(n)`` cut into equal slices (the last one shorter) of about ``target`` elements,
-    ``per_item`` elements an item, and at least :data:`MIN_CHUNKS` of them for large work.
-    The size depends on the work alone, never on the number of threads."""
-    if n * per_item <= SMALL * MIN_CHUNKS:
+    ``per_item`` elements an item, at least ``min_items`` items, and at least
+    :data:`MIN_CHUNKS` of them where that leaves ``min_items``. Work of :data:`SMALL`
+    elements or fewer is one chunk. The size depends on the work alone, never on the number
+    of threads."""
+    if n * per_item <= SMALL:
         return [slice(0, n)]
-    size = max(1, min(target // max(1, per_item), -(-n // MIN_CHUNKS)))
+    size = max(1, min_items, min(target // max(1, per_item), -(-n // MIN_CHUNKS)))
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, like=None):
-    """``[fn(s) for s in chunks(n, per_item, target)]``, the calls spread over the threads.
+def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None, whole_on_one_thread=False):
+    """``[fn(s) for s in chunks(n, per_item, target, min_items)]``, the calls spread over the threads.
 
     ``fn`` writes its chunk's results into arrays the caller made (each chunk its own rows)
     and/or returns a partial result; the returned list is in chunk order. ``like``: an array
     of the work; on a GPU (a CuPy array) the work is one chunk, since there every chunk
     would be more kernel launches and the device is parallel already.
+    ``whole_on_one_thread``: with one thread, one call on everything (for work that is cut
+    only to share it out, where one call gives the chunks' bits, as a product's rows).
     """
-    parts = [slice(0, n)] if backend_of(like) == "cupy" else chunks(n, per_item, target)
+    if backend_of(like) == "cupy" or (whole_on_one_thread and _num_threads == 1):
+        return [fn(slice(0, n))]
+    parts = chunks(n, per_item, target, min_items)
     if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
         return [fn(s) for s in parts]
     pool = _get_pool()
@@ -85,7 +92,7 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, like=None):
 def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, like=None):
     """The sum of ``fn(s)`` over the chunks, added in chunk order (the same rounding for any
     thread count). ``fn`` returns an array (a partial sum) or a tuple of them."""
-    parts = run(fn, n, per_item, target, like)
+    parts = run(fn, n, per_item, target, like=like)
     total = parts[0]
     for p in parts[1:]:
         total = tuple(a + b for a, b in zip(total, p)) if isinstance(total, tuple) else total + p
@@ -130,4 +137,4 @@ def _blas_limit():
 
 __all__ = ["set_workers", "get_workers", "chunks", "run", "sum_chunks", "over_batch", "sum_over_batch",
            "DEFAULT_CHUNK_ELEMENTS",
-           "PRODUCT_CHUNK_ELEMENTS"]
+           "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS"]

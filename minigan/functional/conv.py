@@ -87,7 +87,7 @@ def _product(a, b, bias=None):
             out[s] += bias
 
     parallel.run(rows, a.shape[0], per_item=b.shape[1] + a.shape[1], target=parallel.PRODUCT_CHUNK_ELEMENTS,
-                 like=a)
+                 min_items=parallel.PRODUCT_MIN_ROWS, like=a, whole_on_one_thread=True)
     return out
 
 
@@ -100,7 +100,8 @@ def _product_tn(a, b):
     def rows(s):
         get_array_module(a).matmul(a[:, s].T, b, out=out[s])
 
-    parallel.run(rows, a.shape[1], per_item=a.shape[0], target=4 * parallel.PRODUCT_CHUNK_ELEMENTS, like=a)
+    parallel.run(rows, a.shape[1], per_item=a.shape[0], target=4 * parallel.PRODUCT_CHUNK_ELEMENTS,
+                 min_items=parallel.PRODUCT_MIN_ROWS // 4, like=a, whole_on_one_thread=True)
     return out
 
 

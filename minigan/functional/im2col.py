@@ -20,7 +20,7 @@ loop is over the kH*kW kernel offsets; each step adds a whole (N, Ho, Wo, C) blo
 strided slice of a padded buffer, which is why overlapping patches need no ``add.at``.
 """
 from .. import parallel
-from ..backend import get_array_module
+from ..backend import backend_of, get_array_module
 
 
 def channels_last(x, padding=(0, 0)):
@@ -68,13 +68,23 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size):
     xp = get_array_module(x)
     (kh, kw), (ho, wo) = kernel_size, out_size
     n, c = x.shape[:2]
+    if backend_of(x) == "cupy":            # a GPU: one call (minigan.parallel's rule)
+        return patches(channels_last(x, padding), kernel_size, stride, dilation, out_size).reshape(n * ho * wo, -1)
+    if not any(padding) and x.transpose(0, 2, 3, 1).flags.c_contiguous:
+        # stored channels-last and no padding: the patch matrix can be a view of x (a kernel
+        # as large as the input, as in the gradient of the generator's first layer)
+        view = patches(channels_last(x), kernel_size, stride, dilation, out_size)
+        try:
+            return view.reshape(n * ho * wo, kh * kw * c, copy=False)
+        except ValueError:                 # it needs a copy: made below, by chunks
+            pass
     cols = xp.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
 
     def rows(s):                 # images s of the batch: their patch rows
         view = patches(channels_last(x[s], padding), kernel_size, stride, dilation, out_size)
-        cols[s.start * ho * wo:s.stop * ho * wo] = view.reshape(-1, kh * kw * c)
+        cols[s.start * ho * wo:s.stop * ho * wo].reshape(view.shape)[...] = view   # one strided copy
 
-    parallel.run(rows, n, per_item=ho * wo * kh * kw * c, like=x)
+    parallel.run(rows, n, per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS // 2, like=x)
     return cols
 
 
@@ -115,5 +125,6 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size, rig
         rows = cols[s.start * ho * wo:s.stop * ho * wo]
         add_patches(buf[s], rows if right is None else rows @ right, kernel_size, stride, dilation, out_size)
 
-    parallel.run(add, n, per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS, like=cols)
+    parallel.run(add, n, per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS,
+                 min_items=-(-parallel.PRODUCT_MIN_ROWS // (ho * wo)), like=cols)
     return buf[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
