@@ -12,9 +12,11 @@ activation) writes its formula for one slice of the batch and hands it here:
 one thread (the default; see :func:`minigan.set_num_threads`) it is a plain loop in the caller, no pool;
 with more, the chunks go to a pool of that many threads kept for the life of the process.
 NumPy releases the GIL inside its array loops and its matrix product, so the threads really
-run at once. While they do, the BLAS library under NumPy is held to one thread
-(``threadpoolctl``): each chunk's product is already one thread's share, and BLAS's own
-threads would only spin against the pool's.
+run at once. The BLAS library under NumPy is held to one thread while chunks run
+(``threadpoolctl``), with one thread or many: each chunk's product is one thread's share,
+BLAS's own threads would only spin against the pool's, and a product's rounding changes with
+BLAS's thread count (measured with OpenBLAS, benchmarks/NOTES.md), so minigan's results would too.
+:func:`matmul` is a matrix product cut into fixed blocks of its result the same way.
 
 Results do not depend on the thread count: the chunks are cut from the size of the work alone
 (:func:`chunks`, never from the number of threads), each element is computed by the same
@@ -23,7 +25,7 @@ in chunk order, for the caller to add in that order (:func:`sum_chunks`).
 """
 import threading
 
-from .backend import backend_of
+from .backend import backend_of, get_array_module
 
 DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
 PRODUCT_CHUNK_ELEMENTS = 1 << 21     # a chunk that holds a matrix product (~8 MB of its operands)
@@ -33,7 +35,7 @@ SMALL = 1 << 17                      # up to this many elements in all, one chun
 
 _num_threads = 1
 _pool = None
-_blas = None                          # threadpoolctl's controller of the loaded BLAS libraries
+_blas = None                          # threadpoolctl's controllers of the loaded BLAS libraries
 _inside = threading.local()           # set in the pool's threads: a nested run() is a plain loop
 _lock = threading.Lock()
 
@@ -69,24 +71,42 @@ def chunks(n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1):
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None, whole_on_one_thread=False):
-    """``[fn(s) for s in chunks(n, per_item, target, min_items)]``, the calls spread over the threads.
+def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None):
+    """``[fn(s) for s in chunks(n, per_item, target, min_items)]``, the calls spread over the
+    threads, BLAS held to one thread meanwhile.
 
     ``fn`` writes its chunk's results into arrays the caller made (each chunk its own rows)
     and/or returns a partial result; the returned list is in chunk order. ``like``: an array
     of the work; on a GPU (a CuPy array) the work is one chunk, since there every chunk
     would be more kernel launches and the device is parallel already.
-    ``whole_on_one_thread``: with one thread, one call on everything (for work that is cut
-    only to share it out, where one call gives the chunks' bits, as a product's rows).
     """
-    if backend_of(like) == "cupy" or (whole_on_one_thread and _num_threads == 1):
+    if backend_of(like) == "cupy":
         return [fn(slice(0, n))]
     parts = chunks(n, per_item, target, min_items)
-    if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
-        return [fn(s) for s in parts]
-    pool = _get_pool()
-    with _blas_limit():
-        return list(pool.map(fn, parts))
+    with _one_blas_thread():
+        if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
+            return [fn(s) for s in parts]
+        return list(_get_pool().map(fn, parts))
+
+
+def matmul(a, b):
+    """``a @ b`` for 2-D arrays, in fixed blocks of the result's rows (``a`` tall) or else of
+    its columns, at least :data:`PRODUCT_MIN_ROWS` each. Every element is computed by one
+    BLAS call on one thread, from the whole of its row of ``a`` and column of ``b``; the blocks
+    depend on the shapes alone, so the result does not depend on the thread count."""
+    xp = get_array_module(a, b)
+    (m, k), n = a.shape, b.shape[1]
+    out = xp.empty((m, n), dtype=xp.result_type(a, b))
+    if m >= n:
+        def block(s):
+            xp.matmul(a[s], b, out=out[s])
+        count, per_item = m, k + n
+    else:
+        def block(s):
+            xp.matmul(a, b[:, s], out=out[:, s])
+        count, per_item = n, k + m
+    run(block, count, per_item, PRODUCT_CHUNK_ELEMENTS, PRODUCT_MIN_ROWS, like=a)
+    return out
 
 
 def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, like=None):
@@ -126,15 +146,30 @@ def _get_pool():
         return _pool
 
 
-def _blas_limit():
-    """A context in which the BLAS libraries use one thread."""
-    global _blas
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
-        _blas = ThreadpoolController()
-    return _blas.limit(limits=1, user_api="blas")
+class _one_blas_thread:
+    """A context in which the loaded BLAS libraries use one thread (threadpoolctl's library
+    controllers, asked directly: a microsecond, where a ``threadpool_limits`` costs ~20)."""
+
+    def __enter__(self):
+        global _blas
+        if _blas is None:
+            from threadpoolctl import ThreadpoolController
+            _blas = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
+        self.saved = []
+        if not getattr(_inside, "active", False):
+            for lib in _blas:
+                count = lib.get_num_threads()
+                if count != 1:
+                    lib.set_num_threads(1)
+                    self.saved.append((lib, count))
+        return self
+
+    def __exit__(self, *exc):
+        for lib, count in self.saved:
+            lib.set_num_threads(count)
+        return False
 
 
-__all__ = ["set_workers", "get_workers", "chunks", "run", "sum_chunks", "over_batch", "sum_over_batch",
+__all__ = ["set_workers", "get_workers", "chunks", "run", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
            "DEFAULT_CHUNK_ELEMENTS",
            "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS"]

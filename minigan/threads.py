@@ -1,22 +1,21 @@
-"""How many threads minigan uses: for the BLAS library (OpenBLAS, MKL) under NumPy, and for
-minigan's own batch-parallel kernels (:mod:`minigan.parallel`). This module owns the setting.
+"""How many threads minigan uses, for its own kernels; this module owns the setting.
 
-NumPy's matrix products run in the BLAS library's own thread pool, which by default takes one
-thread per core. On a machine that other work also uses, those threads spin and wait for each
-other, and everything gets slower, not faster; and the thread count changes the rounding of
-every product, so results differ between thread counts. minigan therefore sets the count
-explicitly, through ``threadpoolctl`` (the library made for exactly this), once at start:
+NumPy's matrix products run in the BLAS library's (OpenBLAS's, MKL's) own thread pool, which by
+default takes one thread per core. On a machine that other work also uses, those threads spin
+and wait for each other, and everything gets slower, not faster; and BLAS's thread count
+changes the rounding of a product, so results would differ between thread counts. minigan
+therefore holds BLAS to one thread (through ``threadpoolctl``, the library made for exactly
+this) and runs its heavy kernels (im2col, col2im, the convolutions' and linear layers' matrix
+products, batch norm, ReLU and LeakyReLU) on its own threads instead, over fixed chunks of the
+batch (:mod:`minigan.parallel`): with one thread or many, the same bits. Set the count once at
+start:
 
     minigan train --threads 2 ...          python lessons/07_mlp_gan_mnist.py --threads 2
     MINIGAN_THREADS=2 jupyter lab          (lessons run as notebooks read the variable)
-
     minigan.set_num_threads(2)             (in a program, PyTorch's name)
 
-With more than one thread, the heavy kernels (im2col, col2im, the convolutions' products,
-batch norm, ReLU and LeakyReLU) split the batch into fixed chunks and run them on that many
-threads, BLAS held to one thread inside each chunk; the chunks do not depend on the thread
-count, so neither do the results. The default, :data:`DEFAULT_THREADS`, and the measurements
-behind it are in benchmarks/NOTES.md ("Threads").
+The default, :data:`DEFAULT_THREADS`, and the measurements behind it are in
+benchmarks/NOTES.md ("Threads").
 """
 import os
 
@@ -41,8 +40,8 @@ def default_threads():
 
 
 def set_threads(n=None):
-    """Use ``n`` threads (default :func:`default_threads`) for BLAS and for minigan's
-    batch-parallel kernels; returns ``n``.
+    """Use ``n`` threads (default :func:`default_threads`) for minigan's kernels, with the BLAS
+    library held to one thread; returns ``n``.
 
     Raises ValueError for anything but a positive integer.
     """
@@ -52,7 +51,7 @@ def set_threads(n=None):
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"threads must be a positive integer, got {n!r}")
     from threadpoolctl import threadpool_limits
-    _limiter = threadpool_limits(limits=n, user_api="blas")
+    _limiter = threadpool_limits(limits=1, user_api="blas")
     parallel.set_workers(n)
     return n
 
@@ -71,7 +70,8 @@ def get_num_threads():
 
 
 def get_threads():
-    """The largest thread count among the BLAS libraries NumPy has loaded (1 if none reports)."""
+    """The largest thread count among the BLAS libraries NumPy has loaded (1 if none reports);
+    1 once :func:`set_threads` has run."""
     from threadpoolctl import threadpool_info
     counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
     return max(counts, default=1)

@@ -72,37 +72,10 @@ def _scatter(rows, w2, in_shape, kernel, stride, padding, dilation, out_size):
     rows: (N*Ho*Wo, A) one row per position of the (small) side; w2: (A, kH*kW*B).
     Returns (N, B, H, W) with (H, W) = in_shape[2:]. The product is made chunk by chunk of
     the batch inside col2im, each chunk just before it is added back.
+    Every product here is :func:`minigan.parallel.matmul` or a chunk of rows of one (fixed
+    blocks, BLAS on one thread), so the results do not depend on the thread count.
     """
     return col2im(rows, in_shape, kernel, stride, padding, dilation, out_size, right=w2)
-
-
-def _product(a, b, bias=None):
-    """``a @ b (+ bias)`` for a tall (M, K) ``a``, in chunks of its rows (:mod:`minigan.parallel`):
-    row r of the result reads only row r of ``a``, so the chunks give the plain product's bits."""
-    out = get_array_module(a).empty((a.shape[0], b.shape[1]), dtype=a.dtype)
-
-    def rows(s):
-        get_array_module(a).matmul(a[s], b, out=out[s])
-        if bias is not None:
-            out[s] += bias
-
-    parallel.run(rows, a.shape[0], per_item=b.shape[1] + a.shape[1], target=parallel.PRODUCT_CHUNK_ELEMENTS,
-                 min_items=parallel.PRODUCT_MIN_ROWS, like=a, whole_on_one_thread=True)
-    return out
-
-
-def _product_tn(a, b):
-    """``a^T @ b`` for tall (M, K) and (M, A) (a weight gradient: a sum over all M rows), in
-    chunks of the result's rows, that is of ``a``'s columns: each result element is the whole
-    sum over M as in the plain product (no partial sums, so the plain product's bits)."""
-    out = get_array_module(a).empty((a.shape[1], b.shape[1]), dtype=a.dtype)
-
-    def rows(s):
-        get_array_module(a).matmul(a[:, s].T, b, out=out[s])
-
-    parallel.run(rows, a.shape[1], per_item=a.shape[0], target=4 * parallel.PRODUCT_CHUNK_ELEMENTS,
-                 min_items=parallel.PRODUCT_MIN_ROWS // 4, like=a, whole_on_one_thread=True)
-    return out
 
 
 # --------------------------------------------------------------------------- the kernels
@@ -146,8 +119,9 @@ class Conv2d(Function):
         ho, wo = out_size or conv_arithmetic.conv2d_output_size((h, w), kernel, stride, padding, dilation)
         if cols is None:               # a caller that already has im2col(x) passes it in
             cols = im2col(x, kernel, stride, padding, dilation, (ho, wo))
-        # BLAS reads the transposed view (no copy); the bias is added to each chunk of rows in place
-        out = _product(cols, _weight_matrix(weight).T, bias)
+        out = parallel.matmul(cols, _weight_matrix(weight).T)    # BLAS reads the transposed view: no copy
+        if bias is not None:
+            out += bias                 # (N*Ho*Wo, C_out) + (C_out,): contiguous rows, in place
         ctx.save_for_backward(x, weight)
         ctx.cols = cols if ctx.needs_input_grad[1] else None    # reused by d weight
         ctx.settings = dict(stride=stride, padding=padding, dilation=dilation)
@@ -237,7 +211,7 @@ class Conv2dWeight(Function):
             cols = im2col(x, kernel, stride, padding, dilation, g.shape[2:])
         ctx.save_for_backward(x, g)
         ctx.settings = dict(stride=stride, padding=padding, dilation=dilation)
-        return _weight_grad(_product_tn(cols, _pixel_rows(g)), (g.shape[1], x.shape[1]) + tuple(kernel))
+        return _weight_grad(parallel.matmul(cols.T, _pixel_rows(g)), (g.shape[1], x.shape[1]) + tuple(kernel))
 
     @staticmethod
     def backward(ctx, gg):

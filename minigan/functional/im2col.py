@@ -121,10 +121,14 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size, rig
     (kh, kw), (ph, pw), (ho, wo) = kernel_size, padding, out_size
     buf = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
 
+    shares = dict(per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS,
+                  min_items=-(-parallel.PRODUCT_MIN_ROWS // (ho * wo)))
+    if right is not None and len(parallel.chunks(n, **shares)) == 1:
+        cols, right = parallel.matmul(cols, right), None   # few rows: the product's columns in blocks instead
+
     def add(s):                  # images s of the batch
         rows = cols[s.start * ho * wo:s.stop * ho * wo]
         add_patches(buf[s], rows if right is None else rows @ right, kernel_size, stride, dilation, out_size)
 
-    parallel.run(add, n, per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS,
-                 min_items=-(-parallel.PRODUCT_MIN_ROWS // (ho * wo)), like=cols)
+    parallel.run(add, n, **shares, like=cols)
     return buf[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
