@@ -9,8 +9,9 @@ activation) writes its formula for one slice of the batch and hands it here:
     parallel.run(relu_rows, n, per_item=x[0].size)
 
 :func:`run` cuts ``range(n)`` into fixed chunks and calls the function once per chunk. With
-one thread (the default; see :func:`minigan.set_num_threads`) it is a plain loop in the caller, no pool;
-with more, the chunks go to a pool of that many threads kept for the life of the process.
+one thread (the default; see :func:`minigan.set_num_threads`) it is a plain loop in the
+caller, no pool; with more, the chunks go to a pool of that many threads kept for the life of
+the process.
 NumPy releases the GIL inside its array loops and its matrix product, so the threads really
 run at once. The BLAS library under NumPy is held to one thread while chunks run
 (``threadpoolctl``), with one thread or many: each chunk's product is one thread's share,
@@ -42,8 +43,8 @@ _lock = threading.Lock()
 
 def set_workers(n):
     """Run the chunks on ``n`` threads (a positive integer). Set through
-    :func:`minigan.set_num_threads` / ``--threads`` (:mod:`minigan.threads`), which also
-    sets BLAS's thread count for the products outside these kernels."""
+    :func:`minigan.set_num_threads` / ``--threads`` (:mod:`minigan.threads`, which also holds
+    BLAS to one thread everywhere else)."""
     global _num_threads, _pool
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"the number of threads must be a positive integer, got {n!r}")
@@ -83,7 +84,7 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
     if backend_of(like) == "cupy":
         return [fn(slice(0, n))]
     parts = chunks(n, per_item, target, min_items)
-    with _one_blas_thread():
+    with _OneBlasThread():
         if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
             return [fn(s) for s in parts]
         return list(_get_pool().map(fn, parts))
@@ -146,9 +147,11 @@ def _get_pool():
         return _pool
 
 
-class _one_blas_thread:
-    """A context in which the loaded BLAS libraries use one thread (threadpoolctl's library
-    controllers, asked directly: a microsecond, where a ``threadpool_limits`` costs ~20)."""
+class _OneBlasThread:
+    """A context in which the loaded BLAS libraries use one thread. It asks threadpoolctl's
+    library controllers directly, and only changes a count that is not 1 already: entered
+    around every chunked kernel, it must cost next to nothing (``threadpool_limits`` would
+    list the loaded libraries every time)."""
 
     def __enter__(self):
         global _blas
@@ -171,5 +174,4 @@ class _one_blas_thread:
 
 
 __all__ = ["set_workers", "get_workers", "chunks", "run", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
-           "DEFAULT_CHUNK_ELEMENTS",
-           "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS"]
+           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "MIN_CHUNKS", "SMALL"]

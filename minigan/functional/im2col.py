@@ -15,9 +15,13 @@ matrix product as (N*Ho*Wo, C_out), that is channels-last too; it is returned as
 *view* of that memory, so the next layer reads it channels-last with no conversion copy.
 
 im2col is a strided view (no copy) plus the one copy that reshaping it into a matrix needs.
-col2im is its adjoint: every patch row is added back where it came from. The only Python
-loop is over the kH*kW kernel offsets; each step adds a whole (N, Ho, Wo, C) block into a
-strided slice of a padded buffer, which is why overlapping patches need no ``add.at``.
+col2im is its adjoint: every patch row is added back where it came from. Its Python loop is
+over the kH*kW kernel offsets; each step adds a whole (n, Ho, Wo, C) block into a strided
+slice of a padded buffer, which is why overlapping patches need no ``add.at``.
+
+Both run over chunks of the batch (:mod:`minigan.parallel`, on several threads when asked):
+the images of a chunk are copied (im2col) or added back (col2im) together, and no two chunks
+touch the same image, so the chunks give exactly the plain formula's result.
 """
 from .. import parallel
 from ..backend import backend_of, get_array_module
@@ -76,7 +80,7 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size):
         view = patches(channels_last(x), kernel_size, stride, dilation, out_size)
         try:
             return view.reshape(n * ho * wo, kh * kw * c, copy=False)
-        except ValueError:                 # it needs a copy: made below, by chunks
+        except (ValueError, TypeError):    # it needs a copy (made below, by chunks); or NumPy < 2.1
             pass
     cols = xp.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
 
