@@ -37,18 +37,21 @@ SMALL = 1 << 17                      # up to this many elements in all, one chun
 _num_threads = 1
 _pool = None
 _blas = None                          # threadpoolctl's controllers of the loaded BLAS libraries
+_blas_held = None                     # set_workers' threadpool_limits (BLAS at one thread), kept in force
 _inside = threading.local()           # set in the pool's threads: a nested run() is a plain loop
 _lock = threading.Lock()
 
 
 def set_workers(n):
-    """Run the chunks on ``n`` threads (a positive integer). Set through
-    :func:`minigan.set_num_threads` / ``--threads`` (:mod:`minigan.threads`, which also holds
-    BLAS to one thread everywhere else)."""
-    global _num_threads, _pool
+    """Run the chunks on ``n`` threads (a positive integer), and hold the BLAS libraries to one
+    thread from now on. Set through :func:`minigan.set_num_threads` / ``--threads``
+    (:mod:`minigan.threads`)."""
+    global _num_threads, _pool, _blas_held
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"the number of threads must be a positive integer, got {n!r}")
+    from threadpoolctl import threadpool_limits
     with _lock:
+        _blas_held = threadpool_limits(limits=1, user_api="blas")
         if n != _num_threads and _pool is not None:
             _pool.shutdown(wait=True)
             _pool = None
@@ -84,9 +87,12 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
     if backend_of(like) == "cupy":
         return [fn(slice(0, n))]
     parts = chunks(n, per_item, target, min_items)
-    with _OneBlasThread():
-        if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
+    if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
+        if _blas_held is not None:          # BLAS is at one thread already (set_workers)
             return [fn(s) for s in parts]
+        with _OneBlasThread():
+            return [fn(s) for s in parts]
+    with _OneBlasThread():
         return list(_get_pool().map(fn, parts))
 
 
@@ -95,17 +101,21 @@ def matmul(a, b):
     its columns, at least :data:`PRODUCT_MIN_ROWS` each. Every element is computed by one
     BLAS call on one thread, from the whole of its row of ``a`` and column of ``b``; the blocks
     depend on the shapes alone, so the result does not depend on the thread count."""
-    xp = get_array_module(a, b)
     (m, k), n = a.shape, b.shape[1]
+    count, per_item = (m, k + n) if m >= n else (n, k + m)
+    if len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, PRODUCT_MIN_ROWS)) == 1 or backend_of(a) == "cupy":
+        if _blas_held is not None:
+            return a @ b                    # one block: the plain product
+        with _OneBlasThread():
+            return a @ b
+    xp = get_array_module(a, b)
     out = xp.empty((m, n), dtype=xp.result_type(a, b))
     if m >= n:
         def block(s):
             xp.matmul(a[s], b, out=out[s])
-        count, per_item = m, k + n
     else:
         def block(s):
             xp.matmul(a, b[:, s], out=out[:, s])
-        count, per_item = n, k + m
     run(block, count, per_item, PRODUCT_CHUNK_ELEMENTS, PRODUCT_MIN_ROWS, like=a)
     return out
 

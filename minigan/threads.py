@@ -22,7 +22,6 @@ import os
 from . import parallel
 
 DEFAULT_THREADS = 1
-_limiter = None          # the threadpool_limits object in force (kept so it is not undone)
 
 
 def default_threads():
@@ -45,14 +44,11 @@ def set_threads(n=None):
 
     Raises ValueError for anything but a positive integer.
     """
-    global _limiter
     if n is None:
         n = default_threads()
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"threads must be a positive integer, got {n!r}")
-    from threadpoolctl import threadpool_limits
-    _limiter = threadpool_limits(limits=1, user_api="blas")
-    parallel.set_workers(n)
+    parallel.set_workers(n)             # it also holds BLAS to one thread
     return n
 
 
