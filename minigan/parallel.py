@@ -98,12 +98,15 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
 
 def matmul(a, b):
     """``a @ b`` for 2-D arrays, in fixed blocks of the result's rows (``a`` tall) or else of
-    its columns, at least :data:`PRODUCT_MIN_ROWS` each. Every element is computed by one
+    its columns, at least :data:`PRODUCT_MIN_ROWS` each (one block when there are fewer than
+    twice as many). Every element is computed by one
     BLAS call on one thread, from the whole of its row of ``a`` and column of ``b``; the blocks
     depend on the shapes alone, so the result does not depend on the thread count."""
     (m, k), n = a.shape, b.shape[1]
     count, per_item = (m, k + n) if m >= n else (n, k + m)
-    if len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, PRODUCT_MIN_ROWS)) == 1 or backend_of(a) == "cupy":
+    # fewer than two full blocks (the MLP's products): one plain product, on one core a block
+    # split would only cost, and on two it would gain next to nothing
+    if count < 2 * PRODUCT_MIN_ROWS or count * per_item <= SMALL or backend_of(a) == "cupy":
         if _blas_held is not None:
             return a @ b                    # one block: the plain product
         with _OneBlasThread():
