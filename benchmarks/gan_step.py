@@ -22,7 +22,14 @@ A step is what one MNIST minibatch costs: a discriminator update on a real and a
     python benchmarks/gan_step.py --models dcgan --steps 20 --json results.json
     python benchmarks/gan_step.py --rounds 5        # more turns on a noisy, shared machine
 
-PyTorch on a CPU-only machine: ``pip install torch==2.13.0`` (see the README).
+The comparison of record (benchmarks/NOTES.md): OpenBLAS pinned to its AVX2 kernels and left to
+choose (``--openblas both``), 1 and 2 threads, PyTorch from its own virtual environment, and
+the minigan of an older checkout beside this one (``--before TREE``), all taking turns:
+
+    python benchmarks/gan_step.py --openblas both --threads 1 2 --rounds 5 --torch-python /work/venv-torch/bin/python
+
+PyTorch on a CPU-only machine: ``pip install torch==2.13.0`` (see the README), in this
+interpreter or in another one given with ``--torch-python``.
 """
 import argparse
 import json
@@ -80,27 +87,32 @@ def _minor_faults():
 def _time_steps(step, batches, steps, warmup, sync):
     """Median seconds of ``step(batch)`` over ``steps`` steps after ``warmup``, the process's
     peak memory, and its page faults per timed step. ``sync`` waits for the device (a GPU)."""
-    times = []
+    times, cpu = [], []
     for i in range(warmup + steps):
         if i == warmup:
             faults = _minor_faults()
         sync()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step(batches[i % len(batches)])
         sync()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
-    return {"step_s": _median(times), "peak_rss_mb": _peak_rss_mb(),
+            cpu.append(time.process_time() - c0)
+    return {"step_s": _median(times), "cpu_s": _median(cpu), "peak_rss_mb": _peak_rss_mb(),
             "faults_per_step": (_minor_faults() - faults) / steps}
 
 
-def worker_minigan(model, backend, batch, steps, warmup, layers):
-    sys.path.insert(0, str(REPO))
+def worker_minigan(model, backend, batch, steps, warmup, layers, threads=None, tree=None):
+    sys.path.insert(0, tree or str(REPO))
     import numpy as np
 
     import minigan
+    from minigan import threads as minigan_threads
     from minigan.models import build_gan
     from minigan.training.gan import GAN
+
+    if threads:
+        minigan_threads.set_threads(threads)      # BLAS's count, and minigan's own where it has threads
 
     minigan.set_backend(backend)
     minigan.manual_seed(0)
@@ -114,6 +126,8 @@ def worker_minigan(model, backend, batch, steps, warmup, layers):
     rng = np.random.default_rng(0)
     batches = [minigan.tensor(np.tanh(rng.standard_normal(shape)).astype(np.float32)) for _ in range(4)]
     result = _time_steps(gan.train_step, batches, steps, warmup, sync)
+    result["minigan_threads"] = (minigan_threads.get_num_threads() if hasattr(minigan_threads, "get_num_threads")
+                                 else None)
     if layers and model == "dcgan":
         result["layers"] = _layer_times(minigan, G, D, batch, sync)
     return result
@@ -230,13 +244,29 @@ def worker_matmul(n=2048, reps=10):
 
 
 # ------------------------------------------------------------------------------ driver
-def _run_worker(spec, threads):
+# OpenBLAS's kernel set for the workers: "environment" leaves the variables as they are;
+# "pinned" forces the AVX2 kernels as this workplace's environment does; "unset" removes the
+# variables (for the workers only), so that OpenBLAS picks by itself as on a user's machine
+PINNED = {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"}
+SETTINGS = {"environment": ["environment"], "pinned": ["pinned"], "unset": ["unset"], "both": ["pinned", "unset"]}
+
+
+def _worker_env(threads, setting):
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
            "MKL_NUM_THREADS": str(threads)}
+    if setting == "pinned":
+        env.update(PINNED)
+    elif setting == "unset":
+        for name in PINNED:
+            env.pop(name, None)
     if _CORETYPE:
         env["OPENBLAS_CORETYPE"] = _CORETYPE
-    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True,
-                          text=True, env=env)
+    return env
+
+
+def _run_worker(spec, threads, setting="environment", python=None):
+    proc = subprocess.run([python or sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True,
+                          text=True, env=_worker_env(threads, setting))
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -245,7 +275,9 @@ def _run_worker(spec, threads):
 _CORETYPE = None      # --openblas-coretype: an override for every worker (default: OpenBLAS decides)
 
 
-def _have(module):
+def _have(module, python=None):
+    if python:
+        return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
     import importlib.util
     return importlib.util.find_spec(module) is not None
 
@@ -258,8 +290,17 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3,
                         help="how many times each engine is measured, taking turns (default 3)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads for BLAS and PyTorch")
+    parser.add_argument("--threads", type=int, nargs="+", default=[os.cpu_count()],
+                        help="CPU threads for BLAS, minigan and PyTorch; several values: one table each")
+    parser.add_argument("--openblas", choices=sorted(SETTINGS), default="environment",
+                        help="OpenBLAS's kernel set in the workers: as the environment says (default), pinned to "
+                             "AVX2 (OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=512), unset (OpenBLAS's own "
+                             "choice, as on a user's machine), or both pinned and unset")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--torch-python", default=None,
+                        help="the Python interpreter that has PyTorch (e.g. a separate venv's); default this one")
+    parser.add_argument("--before", default=None, metavar="TREE",
+                        help="also time the minigan of this checkout (e.g. a git worktree of an older commit)")
     parser.add_argument("--no-layers", action="store_true", help="skip the per-layer DCGAN table")
     parser.add_argument("--json", default=None, help="also write the results here")
     parser.add_argument("--openblas-coretype", default=None,
@@ -280,19 +321,41 @@ def main():
     sys.path.insert(0, str(REPO))
     from minigan.backend import cupy_available
     backends = ["numpy"] + (["cupy"] if cupy_available() else [])
-    torch_here = _have("torch") and not args.no_torch
+    torch_here = not args.no_torch and _have("torch", args.torch_python)
     torch_cuda = False
     if torch_here and "cupy" in backends:
-        import torch
-        torch_cuda = torch.cuda.is_available()
+        torch_cuda = subprocess.run([args.torch_python or sys.executable, "-c",
+                                     "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"],
+                                    capture_output=True).returncode == 0
+    every = {"runs": []}
+    layers_done = False
+    for setting in SETTINGS[args.openblas]:
+        for threads in args.threads:
+            results = _measure(args, setting, threads, backends, torch_here, torch_cuda, layers=not layers_done)
+            layers_done = layers_done or not args.no_layers
+            _print_table(results)
+            print()
+            every["runs"].append(results)
+    if len(every["runs"]) > 1:
+        _print_summary(every["runs"])
+    if args.json:
+        out = every["runs"][0] if len(every["runs"]) == 1 else every
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
 
+
+def _measure(args, setting, threads, backends, torch_here, torch_cuda, layers):
+    """One table: every engine at one OpenBLAS setting and thread count, taking turns."""
     results = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                           "threads": args.threads, "python": platform.python_version()},
-               "batch_size": args.batch_size, "models": {}}
-    mm = _run_worker({"kind": "matmul"}, args.threads)
+                           "threads": threads, "python": platform.python_version()},
+               "openblas_setting": setting, "batch_size": args.batch_size, "models": {}}
+    mm = _run_worker({"kind": "matmul"}, threads, setting)
     results["matmul_gflops"] = mm.get("gflops")
     results["machine"]["openblas_core"] = mm.get("openblas_core")
-    results["machine"]["openblas_coretype_env"] = _CORETYPE or os.environ.get("OPENBLAS_CORETYPE")
+    env = _worker_env(threads, setting)
+    results["machine"]["openblas_coretype_env"] = env.get("OPENBLAS_CORETYPE")
+    results["machine"]["openblas_l2_size_env"] = env.get("OPENBLAS_L2_SIZE")
     # the C allocator's settings change the page faults, and so the times, of both engines
     results["machine"]["glibc_tunables_env"] = os.environ.get("GLIBC_TUNABLES")
     try:
@@ -303,21 +366,25 @@ def main():
         steps = args.steps or (200 if model == "mlp" else 15)
         entry = {"flops": step_flops(model, args.batch_size), "steps": steps, "rounds": args.rounds}
         specs = {}
+        trees = [("", None)] + ([("_before", str(Path(args.before).resolve()))] if args.before else [])
         for be in backends:
-            specs[f"minigan_{be}"] = {"kind": "minigan", "model": model, "backend": be, "batch": args.batch_size,
-                                      "steps": steps, "warmup": args.warmup, "layers": not args.no_layers}
+            for suffix, tree in trees:
+                specs[f"minigan_{be}{suffix}"] = ({"kind": "minigan", "model": model, "backend": be,
+                                                   "batch": args.batch_size, "steps": steps, "warmup": args.warmup,
+                                                   "layers": layers and not args.no_layers and not suffix,
+                                                   "threads": threads, "tree": tree}, None)
         if torch_here:
             for key, device in (("torch_cpu", "cpu"),) + ((("torch_cuda", "cuda"),) if torch_cuda else ()):
-                specs[key] = {"kind": "torch", "model": model, "device": device, "batch": args.batch_size,
-                              "steps": steps, "warmup": args.warmup, "threads": args.threads}
+                specs[key] = ({"kind": "torch", "model": model, "device": device, "batch": args.batch_size,
+                               "steps": steps, "warmup": args.warmup, "threads": threads}, args.torch_python)
         # The engines take turns, round after round, so that a slow spell of a shared machine
         # hits them alike; each engine's figure is the median of its rounds' medians.
         runs = {key: [] for key in specs}
         for r in range(args.rounds):
-            for key, spec in specs.items():
+            for key, (spec, python) in specs.items():
                 if r > 0 and "layers" in spec:
                     spec = {**spec, "layers": False}         # the per-layer table once is enough
-                runs[key].append(_run_worker(spec, args.threads))
+                runs[key].append(_run_worker(spec, threads, setting, python))
         for key, rs in runs.items():
             failed = [x for x in rs if "error" in x]
             if failed:
@@ -325,13 +392,26 @@ def main():
                 continue
             times = [x["step_s"] for x in rs]
             entry[key] = {**rs[0], "step_s": _median(times), "rounds_s": times,
+                          "cpu_s": _median([x.get("cpu_s", float("nan")) for x in rs]),
                           "peak_rss_mb": max(x["peak_rss_mb"] for x in rs)}
         results["models"][model] = entry
-    _print_table(results)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-        print(f"\nwrote {args.json}")
-    return 0
+    return results
+
+
+def _print_summary(runs):
+    """One line per model and setting: the step times and the ratios, side by side."""
+    print("summary (median s/step; ratio minigan / PyTorch)")
+    for r in runs:
+        for model, e in r["models"].items():
+            cells = []
+            for key in ("minigan_numpy_before", "minigan_numpy", "torch_cpu"):
+                if key in e and "step_s" in e[key]:
+                    cells.append(f"{key} {e[key]['step_s']:.4f}")
+            ref = e.get("torch_cpu", {}).get("step_s")
+            mine = e.get("minigan_numpy", {}).get("step_s")
+            ratio = f"ratio {mine / ref:.2f}" if ref and mine else ""
+            print(f"  {r['openblas_setting']:11} ({r['machine'].get('openblas_core')}), {r['machine']['threads']} "
+                  f"thread(s), {model:5}: " + "; ".join(cells) + f"  {ratio}")
 
 
 def _print_table(results):
@@ -346,16 +426,16 @@ def _print_table(results):
               + (f"; load average at start {load[0]:.2f}" if load else ""))
     if m.get("glibc_tunables_env"):
         print(f"GLIBC_TUNABLES={m['glibc_tunables_env']}")
-    print(f"{'model':6} {'engine':16} {'s/step':>9} {'GFLOP/s':>8} {'% matmul':>9} {'peak MB':>8} "
+    print(f"{'model':6} {'engine':20} {'s/step':>9} {'CPU s':>8} {'GFLOP/s':>8} {'% matmul':>9} {'peak MB':>8} "
           f"{'faults':>7} {'vs torch':>9}")
     for model, e in results["models"].items():
         ref = {"numpy": e.get("torch_cpu", {}).get("step_s"), "cupy": e.get("torch_cuda", {}).get("step_s")}
-        for key in ("minigan_numpy", "torch_cpu", "minigan_cupy", "torch_cuda"):
+        for key in ("minigan_numpy_before", "minigan_numpy", "torch_cpu", "minigan_cupy", "torch_cuda"):
             r = e.get(key)
             if not r:
                 continue
             if "error" in r:
-                print(f"{model:6} {key:16} error: {r['error']}")
+                print(f"{model:6} {key:20} error: {r['error']}")
                 continue
             rate = e["flops"] / r["step_s"] / 1e9
             pct = f"{100 * rate / mm:.0f}%" if key.endswith(("numpy", "cpu")) and mm else ""
@@ -363,7 +443,9 @@ def _print_table(results):
             ratio = f"{r['step_s'] / base:.2f}" if base else ""
             faults = r.get("faults_per_step")
             faults = f"{faults:7.0f}" if faults is not None else f"{'':7}"
-            print(f"{model:6} {key:16} {r['step_s']:9.4f} {rate:8.1f} {pct:>9} {r['peak_rss_mb']:8.0f} "
+            cpu = r.get("cpu_s")
+            cpu = f"{cpu:8.4f}" if cpu is not None else f"{'':8}"
+            print(f"{model:6} {key:20} {r['step_s']:9.4f} {cpu} {rate:8.1f} {pct:>9} {r['peak_rss_mb']:8.0f} "
                   f"{faults} {ratio:>9}")
         floor = f"; its products alone take {e['flops'] / mm / 1e9:.4f} s at the matmul rate" if mm else ""
         print(f"{'':6} (one step = {e['flops'] / 1e9:.2f} GFLOP{floor}; median of {e['steps']} steps, "

@@ -3,6 +3,8 @@ DCGAN's real sizes (batch 128 by default), forward and backward separately.
 
     python benchmarks/kernels.py                    # NumPy, and CuPy when a GPU answers
     python benchmarks/kernels.py --backend numpy --repeats 20 --json results.json
+    python benchmarks/kernels.py --threads 2               # minigan.set_num_threads(2) first
+    python benchmarks/kernels.py --tree /tmp/old --clock cpu   # another checkout's minigan, CPU time
 
 Forward is timed through the public function (argument checks included, graph recorded);
 backward by calling the op's own ``backward`` on the recorded node with a random upstream
@@ -26,7 +28,9 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# --tree PATH: time the minigan of another checkout (an old commit) with this script
+_TREE = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--tree"), None)
+sys.path.insert(0, _TREE or os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import minigan  # noqa: E402
 import minigan.functional as F  # noqa: E402
@@ -43,6 +47,7 @@ CASES = [
     ("batch_norm 256@7x7", "bn", (256, 7, 7), None, {}),
     ("batch_norm 128@14x14", "bn", (128, 14, 14), None, {}),
     ("leaky_relu 64x14x14", "lrelu", (64, 14, 14), None, {}),
+    ("relu 128x14x14", "relu", (128, 14, 14), None, {}),
 ]
 
 
@@ -69,7 +74,7 @@ def _macs(kind, batch, in_shape, w_shape, out_shape):
     return None
 
 
-def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32"):
+def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32", clock=time.perf_counter):
     name, kind, in_shape, w_shape, settings = case
     rng = backend.get_module("numpy").random.default_rng(0)
     x = as_tensor(_activation(xp, rng, (batch,) + in_shape, dtype, channels_last)).requires_grad_()
@@ -89,6 +94,9 @@ def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32")
 
         def forward():
             return F.batch_norm(x, rm, rv, weight, bias, training=True)
+    elif kind == "relu":
+        def forward():
+            return F.relu(x)
     else:
         def forward():
             return F.leaky_relu(x, 0.2)
@@ -98,14 +106,14 @@ def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32")
     fwd, bwd = [], []
     for i in range(warmup + repeats):
         _sync(xp)
-        t0 = time.perf_counter()
+        t0 = clock()
         out = forward()
         _sync(xp)
-        t1 = time.perf_counter()
+        t1 = clock()
         node = out.grad_fn
         grads = node.fn.backward(node.ctx, g)
         _sync(xp)
-        t2 = time.perf_counter()
+        t2 = clock()
         del grads, out, node
         if i >= warmup:
             fwd.append(t1 - t0)
@@ -149,7 +157,16 @@ def main(argv=None):
     p.add_argument("--nchw", action="store_true", help="C-contiguous activations instead of channels-last")
     p.add_argument("--only", default=None, help="run only kernels whose name contains this text")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--threads", type=int, default=None,
+                   help="minigan's thread count (minigan.threads.set_threads); default: left as it is")
+    p.add_argument("--tree", default=None, help="the checkout whose minigan is timed (default this one)")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="wall time, or the process's CPU time (all its threads: steadier on a busy machine)")
     args = p.parse_args(argv)
+    if args.threads is not None:
+        from minigan import threads
+        threads.set_threads(args.threads)
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
 
     names = ["numpy", "cupy"] if args.backend == "all" else [args.backend]
     if "cupy" in names and not minigan.cupy_available():
@@ -161,16 +178,18 @@ def main(argv=None):
     for be in names:
         xp = backend.get_module(be)
         for case in cases:
-            rows.append(bench_case(case, xp, args.batch, args.repeats, args.warmup, not args.nchw))
+            rows.append(bench_case(case, xp, args.batch, args.repeats, args.warmup, not args.nchw, clock=clock))
             print(f"  {be:5s} {case[0]}: {rows[-1]['forward_ms']:.2f} + {rows[-1]['backward_ms']:.2f} ms",
                   file=sys.stderr, flush=True)
-    print(f"minigan kernels, batch {args.batch}, float32, median of {args.repeats} after {args.warmup} warm-up "
+    print(f"minigan kernels ({args.tree or 'this tree'}, {args.clock} clock, threads {args.threads or 'as set'}), "
+          f"batch {args.batch}, float32, median of {args.repeats} after {args.warmup} warm-up "
           f"({'NCHW' if args.nchw else 'channels-last'} activations; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs)")
     print(format_table(rows))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"batch": args.batch, "repeats": args.repeats, "warmup": args.warmup,
+            json.dump({"batch": args.batch, "repeats": args.repeats, "warmup": args.warmup, "tree": args.tree,
+                       "threads": args.threads, "clock": args.clock, "load_avg": os.getloadavg(),
                        "channels_last": not args.nchw, "results": rows}, f, indent=2)
     return 0
 

@@ -39,5 +39,6 @@ bool = bool_             # noqa: A001
 from . import autograd, backend, cuda, functional, io, nn, optim, serialization  # noqa: E402,F401
 from . import utils, vision  # noqa: E402,F401  (torch.utils.data and torchvision's names)
 from .serialization import load, save  # noqa: E402  (PyTorch's minigan.save / minigan.load)
+from .threads import get_num_threads, set_num_threads  # noqa: E402  (PyTorch's names)
 
 __version__ = "0.1.0"

@@ -22,7 +22,7 @@ The activations multiply g by a constant mask (ReLU, LeakyReLU: their second der
 is zero wherever it exists) or write their derivative from the output (tanh, sigmoid),
 which under ``create_graph=True`` is the graph's output tensor.
 """
-from . import backend
+from . import backend, parallel
 from .backend import get_array_module
 from .function import Function
 from .tensor import Tensor
@@ -507,7 +507,9 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = get_array_module(x).maximum(x, 0)
+        xp = get_array_module(x)
+        out = xp.empty_like(x)
+        parallel.over_batch(lambda s: xp.maximum(x[s], 0, out=out[s]), x)    # by chunks of the batch
         ctx.save_for_backward(out)
         return out
 
@@ -515,9 +517,17 @@ class ReLU(Function):
     def backward(ctx, g):
         # relu'(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch); out > 0 exactly where x > 0
         (out,) = ctx.saved_arrays
-        # the 0/1 mask is written straight as floats (no bool temporary, no bool*float loop)
         xp = get_array_module(out)
-        return times_mask(g, xp.greater(out, 0, out=xp.empty_like(out)))
+        if isinstance(g, Tensor):
+            return times_mask(g, out > 0)
+        gx = xp.empty_like(out)
+
+        def rows(s):   # the 0/1 mask written straight as floats (no bool temporary), then times g
+            xp.greater(out[s], 0, out=gx[s])
+            gx[s] *= g[s]
+
+        parallel.over_batch(rows, out)
+        return gx
 
 
 class LeakyReLU(Function):
@@ -526,25 +536,41 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
         xp = get_array_module(x)
-        positive = x > 0
-        ctx.save_for_backward(positive)
         ctx.slope = x.dtype.type(negative_slope)
-        if 0 <= negative_slope <= 1:
+        if not 0 <= negative_slope <= 1:
+            positive = x > 0
+            ctx.save_for_backward(positive)
+            return xp.where(positive, x, x * ctx.slope)
+        positive, out = xp.empty_like(x, dtype=bool), xp.empty_like(x)
+
+        def rows(s):
             # for a slope in [0, 1], max(x, slope*x) is x when x > 0 and slope*x otherwise:
-            # one maximum written over slope*x (one allocation; where() is slower, NOTES.md)
-            out = xp.multiply(x, ctx.slope, out=xp.empty_like(x))
-            return xp.maximum(x, out, out=out)
-        return xp.where(positive, x, x * ctx.slope)
+            # one maximum written over slope*x (where() is slower, NOTES.md)
+            xp.greater(x[s], 0, out=positive[s])
+            xp.multiply(x[s], ctx.slope, out=out[s])
+            xp.maximum(x[s], out[s], out=out[s])
+
+        parallel.over_batch(rows, x)     # by chunks of the batch, the three passes in cache
+        ctx.save_for_backward(positive)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         # local slope: 1 where x > 0, negative_slope elsewhere (x = 0 included, as PyTorch);
         # built in place from the saved mask: 1*(1 - s) + s = 1 and 0*(1 - s) + s = s
         (positive,) = ctx.saved_arrays
-        local = positive.astype(ctx.slope.dtype)
-        local *= 1 - ctx.slope
-        local += ctx.slope
-        return times_mask(g, local)
+        xp = get_array_module(positive)
+        local = xp.empty_like(positive, dtype=ctx.slope.dtype)
+
+        def rows(s):
+            local[s] = positive[s]
+            local[s] *= 1 - ctx.slope
+            local[s] += ctx.slope
+            if not isinstance(g, Tensor):
+                local[s] *= g[s]
+
+        parallel.over_batch(rows, positive)
+        return g * local if isinstance(g, Tensor) else local
 
 
 class Tanh(Function):

@@ -19,9 +19,9 @@ the backward reads g and the saved (x - mean) a few times instead of replaying a
 generic ops. In eval mode the statistics are constants and the backward is that of the
 affine map x * scale + shift: d x = g * scale.
 """
+from .. import parallel
 from ..backend import get_array_module
 from ..function import Function
-from ..ops import accumulate
 from ..tensor import Tensor
 
 
@@ -38,40 +38,89 @@ def _rows(a):
     return moved.reshape(-1, a.shape[1]) if moved.flags.c_contiguous else None
 
 
-def _channel_sum(a):
-    """sum over every axis but the channel axis: (C,).
-
-    On an (M, C) array view this is ones(M) @ A, a matrix-vector product (benchmarks/NOTES.md
-    has the measurement); on Tensors (create_graph) a plain differentiable sum."""
-    if isinstance(a, Tensor):
-        return a.sum(axis=_layout(a)[0])
+def _sum_rows(a):
+    """sum over every axis but the channel axis of an array: (C,). On the (M, C) view this
+    is ones(M) @ A, a matrix-vector product (benchmarks/NOTES.md has the measurement)."""
     rows = _rows(a)
     if rows is None:
         return a.sum(axis=_layout(a)[0])
-    xp = get_array_module(a)
-    return xp.ones(rows.shape[0], dtype=a.dtype) @ rows
+    return get_array_module(a).ones(rows.shape[0], dtype=a.dtype) @ rows
 
 
-def _channel_dot(a, b):
-    """sum over every axis but the channel axis of a * b: (C,), without storing a * b."""
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return (a * b).sum(axis=_layout(a)[0])
-    xp = get_array_module(a)
+def _dot_rows(a, b):
+    """sum over every axis but the channel axis of a * b, on arrays: (C,), without storing a * b."""
     ra, rb = _rows(a), _rows(b)
     if ra is not None and rb is not None:
-        return xp.einsum("mc,mc->c", ra, rb)
+        return get_array_module(a).einsum("mc,mc->c", ra, rb)
     return (a * b).sum(axis=_layout(a)[0])
 
 
+def _chunked(fn, a):
+    """``fn`` over chunks of the batch of ``a`` (:mod:`minigan.parallel`), its partial channel
+    sums added in chunk order."""
+    return parallel.sum_over_batch(fn, a)
+
+
+def _channel_sum(a):
+    """sum over every axis but the channel axis: (C,); on Tensors (create_graph) a plain
+    differentiable sum, on arrays by chunks of the batch."""
+    if isinstance(a, Tensor):
+        return a.sum(axis=_layout(a)[0])
+    return _chunked(lambda s: _sum_rows(a[s]), a)
+
+
+def _channel_dot(a, b):
+    """sum over every axis but the channel axis of a * b: (C,); on Tensors a plain sum."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return (a * b).sum(axis=_layout(a)[0])
+    return _chunked(lambda s: _dot_rows(a[s], b[s]), a)
+
+
 def _statistics(x, eps):
-    """The batch statistics of the module docstring, on arrays or on Tensors:
+    """The batch statistics of the module docstring, on Tensors (create_graph):
     (x - mean, var, 1/sqrt(var + eps), mean), each per channel."""
     _, shape = _layout(x)
-    n = x.dtype.type(x.size // x.shape[1] if not isinstance(x, Tensor) else x.numel() // x.shape[1])
+    n = x.dtype.type(x.numel() // x.shape[1])
     mean = _channel_sum(x) / n
     xc = x - mean.reshape(shape)
     var = _channel_dot(xc, xc) / n           # two passes: no E[x^2] - mean^2 cancellation
     return xc, var, (var + eps) ** -0.5, mean
+
+
+def _array_statistics(x, eps):
+    """The same on arrays, in two passes over chunks of the batch: the channel sums, then
+    x - mean, whose squares are summed while the chunk is still in cache."""
+    xp = get_array_module(x)
+    _, shape = _layout(x)
+    n = x.dtype.type(x.size // x.shape[1])
+    mean = _channel_sum(x) / n
+    xc = xp.empty_like(x)
+
+    def centre(s):
+        xp.subtract(x[s], mean.reshape(shape), out=xc[s])
+        return _dot_rows(xc[s], xc[s])
+
+    var = _chunked(centre, x) / n
+    return xc, var, (var + eps) ** -0.5, mean
+
+
+def _affine(a, scale, shift=None, b=None, k=None):
+    """``a * scale + b * k + shift`` (the last two terms when given), with per-channel (C,)
+    vectors scale, k and shift broadcast, into a fresh array
+    of ``a``'s layout, by chunks of the batch (each chunk's passes run while it is in cache)."""
+    xp = get_array_module(a)
+    _, shape = _layout(a)
+    out = xp.empty_like(a)
+
+    def rows(s):
+        xp.multiply(a[s], scale.reshape(shape), out=out[s])
+        if b is not None:
+            out[s] += b[s] * k.reshape(shape)
+        if shift is not None:
+            out[s] += shift.reshape(shape)
+
+    parallel.over_batch(rows, a)
+    return out
 
 
 class BatchNorm(Function):
@@ -91,7 +140,7 @@ class BatchNorm(Function):
         ctx.has_weight, ctx.has_bias = weight is not None, bias is not None
         ctx.save_for_backward(x, weight)
         if training:
-            xc, var, invstd, mean = _statistics(x, eps)
+            xc, var, invstd, mean = _array_statistics(x, eps)
             if running_mean is not None:                       # in place: they are the module's buffers
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
@@ -99,7 +148,7 @@ class BatchNorm(Function):
                 running_var *= 1 - momentum
                 running_var += (momentum * n / (n - 1)) * var
             scale = invstd if weight is None else invstd * weight
-            out = xc * scale.reshape(shape)                    # = weight * xhat
+            out = _affine(xc, scale, bias)                     # weight * xhat + bias
             ctx.xc, ctx.invstd = xc, invstd                    # reused by a first-order backward
         else:
             invstd = 1 / xp.sqrt(running_var + eps)
@@ -107,38 +156,45 @@ class BatchNorm(Function):
             out = x * scale.reshape(shape)
             out -= (running_mean * scale).reshape(shape)
             ctx.mean, ctx.invstd = running_mean.copy(), invstd  # this step's statistics: constants
-        if bias is not None:
-            out += bias.reshape(shape)
+            if bias is not None:
+                out += bias.reshape(shape)
         return out
 
     @staticmethod
     def backward(ctx, g):
         need_x, need_w, need_b = ctx.needs_input_grad
         need_w, need_b = need_w and ctx.has_weight, need_b and ctx.has_bias
-        axes, shape = _layout(g)
+        _, shape = _layout(g)
         x, weight = ctx.saved_tensors
-        gsum = _channel_sum(g) if (need_b or (ctx.training and need_x)) else None     # = d bias
         if not ctx.training:   # the affine map x * scale + shift, with constant statistics
+            gsum = _channel_sum(g) if need_b else None                                    # = d bias
             scale = ctx.invstd if weight is None else ctx.invstd * weight
             gx = g * scale.reshape(shape) if need_x else None
             gw = _channel_dot(g, x - ctx.mean.reshape(shape)) * ctx.invstd if need_w else None
             return gx, gw, gsum
+        gsum = gxc = None      # sum g (= d bias) and sum g (x - mean) (= d weight / invstd)
         if ctx.graph:
             xc, _, invstd, _ = _statistics(x, ctx.eps)
+            gsum = _channel_sum(g) if (need_b or need_x) else None
+            gxc = _channel_dot(g, xc) if (need_x or need_w) else None
         else:
             xc, invstd = ctx.xc, ctx.invstd
-        gx = gw = None
-        if need_x or need_w:
-            gxc = _channel_dot(g, xc)                           # sum g (x - mean) = d weight / invstd
-            gw = gxc * invstd if need_w else None
+            if need_x or need_w:                                # both sums in one pass over each chunk
+                gsum, gxc = _chunked(lambda s: (_sum_rows(g[s]), _dot_rows(g[s], xc[s])), g)
+            elif need_b:
+                gsum = _channel_sum(g)
+        gw = gxc * invstd if need_w else None
+        gx = None
         if need_x:
             scale = invstd if weight is None else invstd * weight
             n = g.dtype.type(ctx.n)
             # dx = scale * (g - gsum/n) - xc * scale * invstd^2 * gxc / n
-            #    = scale * g + (xc * k - shift), two per-channel vectors k and shift
-            gx = g * scale.reshape(shape)
-            gx = accumulate(gx, xc * (-scale * invstd * invstd * gxc / n).reshape(shape))
-            gx = accumulate(gx, -(scale * gsum / n).reshape(shape))
+            #    = scale * g + (xc * k + shift), two per-channel vectors k and shift
+            k, shift = -scale * invstd * invstd * gxc / n, -(scale * gsum / n)
+            if ctx.graph:
+                gx = g * scale.reshape(shape) + xc * k.reshape(shape) + shift.reshape(shape)
+            else:
+                gx = _affine(g, scale, shift, xc, k)
         return gx, gw, gsum if need_b else None
 
 

@@ -26,7 +26,7 @@ themselves and can be differentiated again (``create_graph=True``):
 
     Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1   (minigan.conv_arithmetic.conv_transpose2d_output_size)
 """
-from .. import conv_arithmetic
+from .. import conv_arithmetic, parallel
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -70,9 +70,12 @@ def _scatter(rows, w2, in_shape, kernel, stride, padding, dilation, out_size):
     """conv2d's input-gradient, and conv_transpose2d's forward: col2im(rows @ w2).
 
     rows: (N*Ho*Wo, A) one row per position of the (small) side; w2: (A, kH*kW*B).
-    Returns (N, B, H, W) with (H, W) = in_shape[2:].
+    Returns (N, B, H, W) with (H, W) = in_shape[2:]. The product is made chunk by chunk of
+    the batch inside col2im, each chunk just before it is added back.
+    Every product here is :func:`minigan.parallel.matmul` or a chunk of rows of one (fixed
+    blocks, BLAS on one thread), so the results do not depend on the thread count.
     """
-    return col2im(rows @ w2, in_shape, kernel, stride, padding, dilation, out_size)
+    return col2im(rows, in_shape, kernel, stride, padding, dilation, out_size, right=w2)
 
 
 # --------------------------------------------------------------------------- the kernels
@@ -116,7 +119,7 @@ class Conv2d(Function):
         ho, wo = out_size or map(conv_arithmetic.conv_out, (h, w), kernel, stride, padding, dilation)
         if cols is None:               # a caller that already has im2col(x) passes it in
             cols = im2col(x, kernel, stride, padding, dilation, (ho, wo))
-        out = cols @ _weight_matrix(weight).T     # BLAS reads the transposed view: no copy
+        out = parallel.matmul(cols, _weight_matrix(weight).T)    # BLAS reads the transposed view: no copy
         if bias is not None:
             out += bias                 # (N*Ho*Wo, C_out) + (C_out,): contiguous rows, in place
         ctx.save_for_backward(x, weight)
@@ -208,7 +211,7 @@ class Conv2dWeight(Function):
             cols = im2col(x, kernel, stride, padding, dilation, g.shape[2:])
         ctx.save_for_backward(x, g)
         ctx.settings = dict(stride=stride, padding=padding, dilation=dilation)
-        return _weight_grad(cols.T @ _pixel_rows(g), (g.shape[1], x.shape[1]) + tuple(kernel))
+        return _weight_grad(parallel.matmul(cols.T, _pixel_rows(g)), (g.shape[1], x.shape[1]) + tuple(kernel))
 
     @staticmethod
     def backward(ctx, gg):

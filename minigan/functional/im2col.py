@@ -15,11 +15,16 @@ matrix product as (N*Ho*Wo, C_out), that is channels-last too; it is returned as
 *view* of that memory, so the next layer reads it channels-last with no conversion copy.
 
 im2col is a strided view (no copy) plus the one copy that reshaping it into a matrix needs.
-col2im is its adjoint: every patch row is added back where it came from. The only Python
-loop is over the kH*kW kernel offsets; each step adds a whole (N, Ho, Wo, C) block into a
-strided slice of a padded buffer, which is why overlapping patches need no ``add.at``.
+col2im is its adjoint: every patch row is added back where it came from. Its Python loop is
+over the kH*kW kernel offsets; each step adds a whole (n, Ho, Wo, C) block into a strided
+slice of a padded buffer, which is why overlapping patches need no ``add.at``.
+
+Both run over chunks of the batch (:mod:`minigan.parallel`, on several threads when asked):
+the images of a chunk are copied (im2col) or added back (col2im) together, and no two chunks
+touch the same image, so the chunks give exactly the plain formula's result.
 """
-from ..backend import get_array_module
+from .. import parallel
+from ..backend import backend_of, get_array_module
 
 
 def channels_last(x, padding=(0, 0)):
@@ -61,14 +66,47 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size):
     """Patch matrix of ``x`` (N, C, H, W): shape (N*Ho*Wo, kH*kW*C), rows (n, i, j), columns (a, b, c).
 
     One copy (the reshape of the strided view); the padded channels-last buffer is a second
-    one only when padding is needed or ``x`` is stored channels-first.
+    one only when padding is needed or ``x`` is stored channels-first. Run over chunks of the
+    batch (:mod:`minigan.parallel`), each padding and copying its own images.
     """
-    view = patches(channels_last(x, padding), kernel_size, stride, dilation, out_size)
-    n, ho, wo, kh, kw, c = view.shape
-    return view.reshape(n * ho * wo, kh * kw * c)
+    xp = get_array_module(x)
+    (kh, kw), (ho, wo) = kernel_size, out_size
+    n, c = x.shape[:2]
+    if backend_of(x) == "cupy":            # a GPU: one call (minigan.parallel's rule)
+        return patches(channels_last(x, padding), kernel_size, stride, dilation, out_size).reshape(n * ho * wo, -1)
+    if not any(padding) and x.transpose(0, 2, 3, 1).flags.c_contiguous:
+        # stored channels-last and no padding: the patch matrix can be a view of x (a kernel
+        # as large as the input, as in the gradient of the generator's first layer)
+        view = patches(channels_last(x), kernel_size, stride, dilation, out_size)
+        try:
+            return view.reshape(n * ho * wo, kh * kw * c, copy=False)
+        except (ValueError, TypeError):    # it needs a copy (made below, by chunks); or NumPy < 2.1
+            pass
+    cols = xp.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
+
+    def rows(s):                 # images s of the batch: their patch rows
+        view = patches(channels_last(x[s], padding), kernel_size, stride, dilation, out_size)
+        cols[s.start * ho * wo:s.stop * ho * wo].reshape(view.shape)[...] = view   # one strided copy
+
+    parallel.run(rows, n, per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS // 2, like=x)
+    return cols
 
 
-def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size):
+def add_patches(buf, cols, kernel_size, stride, dilation, out_size):
+    """``buf[n, i*s + a*d, j*s + b*d, c] += cols[(n, i, j), (a, b, c)]`` for every i, j, a, b:
+    the patch rows added back into a padded channels-last buffer (N, Hp, Wp, C), in place."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel_size, stride, dilation, out_size
+    n, _, _, c = buf.shape
+    blocks = cols.reshape(n, ho, wo, kh, kw, c)
+    for a in range(kh):          # the only Python loop: over the kernel offsets
+        top = a * dh
+        for b in range(kw):
+            left = b * dw
+            # the rows i*s + a*d for i = 0..Ho-1 form one strided slice of the buffer
+            buf[:, top:top + sh * (ho - 1) + 1:sh, left:left + sw * (wo - 1) + 1:sw, :] += blocks[:, :, :, a, b, :]
+
+
+def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size, right=None):
     """Adjoint of :func:`im2col`: add every patch row of ``cols`` back where it was read from.
 
     cols: (N*Ho*Wo, kH*kW*C) with rows (n, i, j) and columns (a, b, c).
@@ -76,16 +114,25 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size):
     of a channels-last buffer (no copy).
 
     x[n, c, i*s + a*d - p, j*s + b*d - p] += cols[(n, i, j), (a, b, c)]   for every i, j, a, b
+
+    With ``right`` given the patch rows are the product ``cols @ right`` (the convolution's
+    scatter), made chunk by chunk just before they are added, while still in cache.
+    Run over chunks of the batch (:mod:`minigan.parallel`): images never overlap, so each
+    chunk adds into its own images of the buffer.
     """
     xp = get_array_module(cols)
     n, c, h, w = in_shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = kernel_size, stride, padding, dilation, out_size
-    blocks = cols.reshape(n, ho, wo, kh, kw, c)
+    (kh, kw), (ph, pw), (ho, wo) = kernel_size, padding, out_size
     buf = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
-    for a in range(kh):          # the only Python loop: over the kernel offsets
-        top = a * dh
-        for b in range(kw):
-            left = b * dw
-            # the rows i*s + a*d for i = 0..Ho-1 form one strided slice of the buffer
-            buf[:, top:top + sh * (ho - 1) + 1:sh, left:left + sw * (wo - 1) + 1:sw, :] += blocks[:, :, :, a, b, :]
+
+    shares = dict(per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS,
+                  min_items=-(-parallel.PRODUCT_MIN_ROWS // (ho * wo)))
+    if right is not None and len(parallel.chunks(n, **shares)) == 1:
+        cols, right = parallel.matmul(cols, right), None   # few rows: the product's columns in blocks instead
+
+    def add(s):                  # images s of the batch
+        rows = cols[s.start * ho * wo:s.stop * ho * wo]
+        add_patches(buf[s], rows if right is None else rows @ right, kernel_size, stride, dilation, out_size)
+
+    parallel.run(add, n, **shares, like=cols)
     return buf[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)

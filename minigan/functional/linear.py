@@ -1,5 +1,16 @@
 """The fully connected layer: y = x W^T + b, with PyTorch's weight layout (out, in)."""
+from .. import parallel
 from ..function import Function
+from ..tensor import Tensor
+
+
+def _mm(a, b):
+    """a @ b; on arrays :func:`minigan.parallel.matmul` (fixed blocks, BLAS on one thread:
+    the same bits for any thread count), the leading dimensions of ``a`` flattened."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return a @ b
+    out = parallel.matmul(a.reshape(-1, a.shape[-1]), b)
+    return out.reshape(a.shape[:-1] + (b.shape[-1],))
 
 
 class Linear(Function):
@@ -9,7 +20,7 @@ class Linear(Function):
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        out = x @ weight.T                # (..., in) @ (in, out) -> (..., out)
+        out = _mm(x, weight.T)            # (..., in) @ (in, out) -> (..., out)
         if bias is not None:
             out += bias                   # in place: out is a fresh array
         return out
@@ -21,8 +32,8 @@ class Linear(Function):
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = ctx.has_bias and ctx.needs_input_grad[2]
         g2 = g.reshape(-1, g.shape[-1])
-        gx = g @ weight if need_x else None
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        gx = _mm(g, weight) if need_x else None
+        gw = _mm(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
         gb = g2.sum(axis=0) if need_b else None
         return gx, gw, gb
 
