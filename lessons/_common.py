@@ -8,7 +8,7 @@
 Run as a script, a lesson accepts
     --quick            the same lesson on less work (fewer steps, a data subset): under a minute on a 2-core CPU
     --backend cupy     run on an NVIDIA GPU through CuPy (default $MINIGAN_BACKEND, else numpy)
-    --threads N        BLAS threads (default $MINIGAN_THREADS, else 1)
+    --threads N        minigan's threads, BLAS held to one (default $MINIGAN_THREADS, else 1)
     --seed N           random seed (default 0)
     --out DIR          where figures go (default lessons/out/<lesson name>/)
 (the same options as the minigan command, made by minigan.cli.add_common_options).

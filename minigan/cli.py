@@ -68,8 +68,9 @@ def add_common_options(parser, seed=True):
                         help="where to compute: numpy (CPU) or cupy (NVIDIA GPU); default $MINIGAN_BACKEND, "
                              "else numpy")
     parser.add_argument("--threads", type=_positive_int, default=None,
-                        help=f"BLAS threads for NumPy's matrix products (default $MINIGAN_THREADS, else "
-                             f"{DEFAULT_THREADS}: more threads help only large products on idle cores)")
+                        help=f"minigan's worker threads for its heavy kernels, BLAS held to one (default "
+                             f"$MINIGAN_THREADS, else {DEFAULT_THREADS}); the same seed gives the same bits "
+                             "with any count")
     if seed:
         parser.add_argument("--seed", type=_non_negative_int, default=0,
                             help="random seed; the same seed on NumPy gives bit-identical results (default 0)")
@@ -84,7 +85,7 @@ def apply_common_options(args, log=print):
     backend.set_backend(name)
     args.backend = name
     args.threads = set_threads(args.threads)
-    log(f"minigan: backend {name}, {args.threads} BLAS thread{'s' if args.threads > 1 else ''}")
+    log(f"minigan: backend {name}, {args.threads} thread{'s' if args.threads > 1 else ''} (BLAS held to one)")
     return name
 
 

@@ -75,9 +75,9 @@ def test_minigan_backend_is_honoured_and_an_unknown_one_refused(tmp_path):
     assert_one_line_error(run("demo", "--steps", "1", "--out", str(tmp_path), env_extra={"MINIGAN_BACKEND": "tpu"}),
                           "MINIGAN_BACKEND='tpu'")
     r = run("demo", "--steps", "1", "--no-progress", "--out", str(tmp_path), env_extra={"MINIGAN_BACKEND": "numpy"})
-    assert r.returncode == 0 and r.stdout.startswith("minigan: backend numpy, 1 BLAS thread")
+    assert r.returncode == 0 and r.stdout.startswith("minigan: backend numpy, 1 thread (BLAS held to one)")
     r = run("demo", "--steps", "1", "--no-progress", "--threads", "2", "--out", str(tmp_path))
-    assert r.returncode == 0 and r.stdout.startswith("minigan: backend numpy, 2 BLAS threads")
+    assert r.returncode == 0 and r.stdout.startswith("minigan: backend numpy, 2 threads (BLAS held to one)")
 
 
 @pytest.mark.slow
