@@ -150,6 +150,23 @@ def generator(name=None):
     return _generators[name]
 
 
+class fork_rng:
+    """``with fork_rng():`` draws inside the block come from throwaway generators, and the
+    seeded ones continue afterwards exactly where they were (as ``torch.random.fork_rng``).
+    For work whose random draws must not shift a run's stream, e.g. building a network whose
+    weights are overwritten at once by a file's."""
+
+    def __enter__(self):
+        self._saved = dict(_generators)
+        _generators.clear()
+        return self
+
+    def __exit__(self, *exc):
+        _generators.clear()
+        _generators.update(self._saved)
+        return False
+
+
 def get_rng_state():
     """The NumPy generator's state, a plain dict (for checkpoints)."""
     return generator("numpy").bit_generator.state

@@ -96,3 +96,14 @@ def test_train_classifier_is_reproducible_and_compares_with_the_shipped_one(tmp_
         weights.append(load_classifier(path=tmp_path / name).state_dict())
     for key, value in weights[0].items():
         np.testing.assert_array_equal(value.numpy(), weights[1][key].numpy())
+
+
+def test_loading_the_classifier_leaves_the_random_stream_alone():
+    # `minigan train --eval-every` loads it before training: it must not change the run
+    import minigan
+    from minigan.metrics import load_classifier
+    minigan.manual_seed(0)
+    expected = minigan.randn(5).numpy()
+    minigan.manual_seed(0)
+    load_classifier("mnist")
+    assert (minigan.randn(5).numpy() == expected).all()

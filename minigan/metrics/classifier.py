@@ -142,7 +142,8 @@ def load_classifier(dataset="mnist", backend_name=None, path=None):
     if got != record["sha256"]:
         raise ValueError(f"{path} has sha256 {got}, but its record says {record['sha256']}: the "
                          "weights were changed, and metrics computed with them would not compare")
-    model = MNISTClassifier()
+    with backend.fork_rng():        # its random initial weights are overwritten: leave the run's stream alone
+        model = MNISTClassifier()
     with numpy.load(path) as z:
         model.load_state_dict({k: Tensor(z[k]) for k in z.files})
     if backend_name:
