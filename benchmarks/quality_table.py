@@ -21,6 +21,7 @@ import minigan  # noqa: E402
 from minigan.data import MNIST  # noqa: E402
 from minigan.metrics import evaluate_images, generate, load_classifier  # noqa: E402
 from minigan.models import build_gan  # noqa: E402
+from minigan.threads import set_threads  # noqa: E402
 from minigan.training import GAN  # noqa: E402
 
 STEPS_PER_EPOCH = 469
@@ -33,8 +34,13 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", default="1,5,10")
     parser.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: minigan's)")
+    parser.add_argument("--save-dir", default=None,
+                        help="also write each scored generator's weights here (<model>-seed<s>-steps<n>.npz), "
+                             "to score it again later without retraining")
     args = parser.parse_args()
     minigan.set_backend(args.backend)
+    set_threads(args.threads)
     warnings.simplefilter("ignore")
     data = MNIST(split="train", download=False).images
     classifier = load_classifier("mnist", args.backend)
@@ -55,6 +61,10 @@ def main():
                 gan.train_step(minigan.tensor(data[rng.integers(0, len(data), 128)]).to(args.backend))
                 step += 1
             train_s += time.perf_counter() - t0
+            if args.save_dir:
+                Path(args.save_dir).mkdir(parents=True, exist_ok=True)
+                numpy.savez(Path(args.save_dir) / f"{args.model}-seed{seed}-steps{step}.npz",
+                            **{k: minigan.backend.to_numpy(v.array) for k, v in G.state_dict().items()})
             t0 = time.perf_counter()
             s = evaluate_images(generate(G, args.n, 100, seed=seed), classifier)
             ev = time.perf_counter() - t0

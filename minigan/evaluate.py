@@ -45,6 +45,8 @@ def register_cli(subparsers, positive_int, non_negative_int):
 
 
 def run(args):
+    from .threads import set_threads
+    set_threads()       # $MINIGAN_THREADS or minigan's default: the thread count changes the rounding
     if args.action == "train-classifier":
         if args.checkpoint:
             raise ValueError("train-classifier takes no --checkpoint")
