@@ -4,9 +4,9 @@
     scores = evaluate_images(images)        # (10000, 1, 28, 28) in [-1, 1]
     scores["fid"], scores["fid_floor"], scores["precision"], scores["recall"], ...
 
-Feature network: the shipped MNIST classifier, or the Fashion-MNIST one (:mod:`.classifier`). Metrics: FID (:mod:`.fid`),
-precision and recall (:mod:`.precision_recall`), Inception score, class coverage and confidence
-(:mod:`.label_scores`), modes on the 2-D toy data (:mod:`.modes`).
+Feature network: the shipped MNIST classifier, or the Fashion-MNIST one (:mod:`.classifier`).
+Metrics: FID (:mod:`.fid`), precision and recall (:mod:`.precision_recall`), Inception score,
+class coverage and confidence (:mod:`.label_scores`), modes on the 2-D toy data (:mod:`.modes`).
 
 Comparability (the one place that says it; the modules point here). Published FIDs and
 Inception scores use Inception-v3, trained on ImageNet: FID on its 2048 pooled features of
