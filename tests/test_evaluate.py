@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from .helpers import mnist_dir
+from .helpers import FASHION_MNIST_MISSING, fashion_mnist_present, mnist_dir
 from .test_cli import assert_one_line_error, run
 
 needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="real MNIST not found (set MINIGAN_DATA_DIR)")
@@ -68,6 +68,22 @@ def test_train_with_eval_every_records_scores_and_draws_the_fid_curve(tmp_path):
     assert all(e["n"] == 300 and e["fid"] > e["fid_floor"] > 0 for e in history["eval"])
     assert (out / "fid.png").exists() and "FID" in r.stdout
     assert_one_line_error(run("train", "--eval-every", "-1"), "--eval-every", "non-negative")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not fashion_mnist_present(), reason=FASHION_MNIST_MISSING)
+def test_a_fashion_mnist_run_is_scored_with_the_fashion_mnist_classifier(tmp_path):
+    out = tmp_path / "run"
+    r = run("train", "--model", "mlp", "--dataset", "fashion-mnist", "--epochs", "1", "--limit", "256",
+            "--batch-size", "64", "--out", str(out), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    r = run("evaluate", "--checkpoint", str(out), "--n", "500", "--json", str(tmp_path / "s.json"))
+    assert r.returncode == 0, r.stderr
+    assert "features of minigan's fashion-mnist classifier" in r.stdout
+    s = json.loads((tmp_path / "s.json").read_text())
+    assert s["dataset"] == "fashion-mnist" and s["fid"] > s["fid_floor"] > 0
+    assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--dataset", "mnist"),
+                          "trained on fashion-mnist, not mnist")
 
 
 def test_a_minigan_file_that_is_not_a_gan_checkpoint(tmp_path):

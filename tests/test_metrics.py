@@ -11,7 +11,7 @@ from minigan.data import grid_of_gaussians, ring_of_gaussians
 from minigan.metrics import (class_coverage, feature_statistics, fid_from_features, frechet_distance,
                              inception_score, mean_confidence, mode_metrics, precision_recall, sqrtm_psd)
 from minigan.metrics.classifier import check_images
-from tests.helpers import mnist_dir
+from tests.helpers import FASHION_MNIST_MISSING, fashion_mnist_present, mnist_dir
 
 needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="real MNIST is not on this machine")
 
@@ -216,20 +216,8 @@ def test_the_shipped_classifier_reaches_its_recorded_accuracy(mnist_sets, shippe
     assert acc == pytest.approx(read_record("mnist")["test_accuracy"], abs=1e-4)
 
 
-def fashion_mnist_present():
-    from minigan.data import DatasetNotFoundError, FashionMNIST
-    try:
-        FashionMNIST(split="test", download=False)
-    except DatasetNotFoundError:
-        return False
-    return True
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not fashion_mnist_present(),
-                    reason="the Fashion-MNIST test set is not installed on this machine (Debian's "
-                           "dataset-fashion-mnist, or $MINIGAN_DATA_DIR/fashion-mnist/); only the data "
-                           "is missing, the shipped weights are checked wherever it is present")
+@pytest.mark.skipif(not fashion_mnist_present(), reason=FASHION_MNIST_MISSING)
 def test_the_shipped_fashion_mnist_classifier_reaches_89_percent():
     from minigan.metrics import accuracy, load_classifier
     from minigan.metrics.classifier import load_split, read_record
