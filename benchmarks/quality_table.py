@@ -1,7 +1,8 @@
-"""The README's quality table: the course's MLP GAN scored by minigan.metrics after 1, 5 and
-10 epochs' worth of steps (469 steps of 128 images each, MNIST's 60,000 / 128), seeds 0-2.
+"""The README's quality table: the course's MLP GAN (or DCGAN) scored by minigan.metrics after
+1, 5 and 10 epochs' worth of steps (469 steps of 128 images each, MNIST's 60,000 / 128), seeds 0-2.
 
-    MINIGAN_DATA_DIR=/path/to/mnist python benchmarks/quality_table.py [--model mlp] [--n 10000]
+    MINIGAN_DATA_DIR=/path/to/mnist python benchmarks/quality_table.py [--model mlp|dcgan] [--n 10000]
+        [--seeds 0,1,2] [--epochs 1,5,10] [--threads N] [--save-dir DIR]
 
 Steps draw batches from the training images found (the first 22,699 here: an "epoch's worth"
 is counted in steps, not in passes over this subset). Prints one Markdown row per (epochs,

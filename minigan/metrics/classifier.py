@@ -26,7 +26,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DATASETS = ("mnist", "fashion-mnist")
 # The recipes: Adam, the learning rate falling linearly to 0, random shifts of up to max_shift
 # pixels. Fashion-MNIST's clothes fill more of the frame than digits do, so it shifts by 1
-# and adds horizontal flips (a mirrored shirt or shoe is still one; a mirrored digit is not),
+# and adds horizontal flips (a mirrored shirt or shoe is still one; a mirrored 2 or 7 is no digit),
 # and trains longer on its 60,000 images: its classes are harder to separate than digits.
 RECIPES = {"mnist": dict(epochs=6, batch_size=64, lr=1e-3, max_shift=2, hflip=False),
            "fashion-mnist": dict(epochs=10, batch_size=64, lr=1e-3, max_shift=1, hflip=True)}
