@@ -12,7 +12,7 @@ FID mixes the two failures into one number; a collapsed generator has high preci
 recall, a blurry one the reverse. Distances are computed in row blocks, in float64, with
 |a - b|^2 = |a|^2 + |b|^2 - 2 a.b (clipped at 0), on the inputs' backend.
 
-Recall is exactly 0 for an early generator, honestly: its samples' features are far less
+Recall is exactly 0 for the early MLP generator, honestly: its samples' features are far less
 spread out than the data's, so each fake's ball (its distance to the 3rd-nearest fake) is
 much smaller than the gap from any real image to the nearest fake, while the fakes can still
 lie inside the real balls (high precision). Measured for the course's MLP GAN (seed 0, N =
