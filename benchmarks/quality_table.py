@@ -1,7 +1,8 @@
-"""The README's quality table: the course's MLP GAN scored by minigan.metrics after 1, 5 and
-10 epochs' worth of steps (469 steps of 128 images each, MNIST's 60,000 / 128), seeds 0-2.
+"""The README's quality table: the course's MLP GAN (or DCGAN) scored by minigan.metrics after
+1, 5 and 10 epochs' worth of steps (469 steps of 128 images each, MNIST's 60,000 / 128), seeds 0-2.
 
-    MINIGAN_DATA_DIR=/path/to/mnist python benchmarks/quality_table.py [--model mlp] [--n 10000]
+    MINIGAN_DATA_DIR=/path/to/mnist python benchmarks/quality_table.py [--model mlp|dcgan] [--n 10000]
+        [--seeds 0,1,2] [--epochs 1,5,10] [--threads N] [--save-dir DIR]
 
 Steps draw batches from the training images found (the first 22,699 here: an "epoch's worth"
 is counted in steps, not in passes over this subset). Prints one Markdown row per (epochs,
@@ -21,6 +22,7 @@ import minigan  # noqa: E402
 from minigan.data import MNIST  # noqa: E402
 from minigan.metrics import evaluate_images, generate, load_classifier  # noqa: E402
 from minigan.models import build_gan  # noqa: E402
+from minigan.threads import set_threads  # noqa: E402
 from minigan.training import GAN  # noqa: E402
 
 STEPS_PER_EPOCH = 469
@@ -33,8 +35,13 @@ def main():
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", default="1,5,10")
     parser.add_argument("--backend", choices=("numpy", "cupy"), default="numpy")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: minigan's)")
+    parser.add_argument("--save-dir", default=None,
+                        help="also write each scored generator's weights here (<model>-seed<s>-steps<n>.npz), "
+                             "to score it again later without retraining")
     args = parser.parse_args()
     minigan.set_backend(args.backend)
+    set_threads(args.threads)
     warnings.simplefilter("ignore")
     data = MNIST(split="train", download=False).images
     classifier = load_classifier("mnist", args.backend)
@@ -54,6 +61,10 @@ def main():
                 gan.train_step(minigan.tensor(data[rng.integers(0, len(data), 128)]))
                 step += 1
             train_s += time.perf_counter() - t0
+            if args.save_dir:
+                Path(args.save_dir).mkdir(parents=True, exist_ok=True)
+                numpy.savez(Path(args.save_dir) / f"{args.model}-seed{seed}-steps{step}.npz",
+                            **{k: minigan.backend.to_numpy(v.array) for k, v in G.state_dict().items()})
             t0 = time.perf_counter()
             s = evaluate_images(generate(G, args.n, 100, seed=seed), classifier)
             ev = time.perf_counter() - t0

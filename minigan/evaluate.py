@@ -20,7 +20,8 @@ def register_cli(subparsers, positive_int, non_negative_int):
     the command's own (one home for what a positive integer option accepts)."""
     p = subparsers.add_parser(
         "evaluate", help="score a trained GAN (FID, IS, precision, recall, coverage)",
-        description="Score the generator of a run with minigan's shipped MNIST classifier: FID against "
+        description="Score the generator of a run with minigan's shipped classifier of its dataset "
+                    "(MNIST or Fashion-MNIST): FID against "
                     "the test set beside its floor (training images against test images), Inception "
                     "score, precision and recall, class coverage and confidence. "
                     "'evaluate train-classifier' trains that classifier again.")
@@ -45,6 +46,8 @@ def register_cli(subparsers, positive_int, non_negative_int):
 
 
 def run(args):
+    from .threads import set_threads
+    set_threads()       # $MINIGAN_THREADS or minigan's default: the thread count changes the rounding
     if args.action == "train-classifier":
         if args.checkpoint:
             raise ValueError("train-classifier takes no --checkpoint")

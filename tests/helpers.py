@@ -15,3 +15,19 @@ def mnist_dir():
                for gz in ("", ".gz")):
             return folder
     return None
+
+
+def fashion_mnist_present():
+    """Whether FashionMNIST finds its test split (Debian's dataset-fashion-mnist, or
+    $MINIGAN_DATA_DIR/fashion-mnist/), without downloading."""
+    from minigan.data import DatasetNotFoundError, FashionMNIST
+    try:
+        FashionMNIST(split="test", download=False)
+    except DatasetNotFoundError:
+        return False
+    return True
+
+
+FASHION_MNIST_MISSING = ("Fashion-MNIST is not installed on this machine (Debian's dataset-fashion-mnist, "
+                         "or $MINIGAN_DATA_DIR/fashion-mnist/): only the data is missing, so this check "
+                         "runs wherever it is present")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from .helpers import mnist_dir
+from .helpers import FASHION_MNIST_MISSING, fashion_mnist_present, mnist_dir
 from .test_cli import assert_one_line_error, run
 
 needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="real MNIST not found (set MINIGAN_DATA_DIR)")
@@ -70,6 +70,22 @@ def test_train_with_eval_every_records_scores_and_draws_the_fid_curve(tmp_path):
     assert_one_line_error(run("train", "--eval-every", "-1"), "--eval-every", "non-negative")
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not fashion_mnist_present(), reason=FASHION_MNIST_MISSING)
+def test_a_fashion_mnist_run_is_scored_with_the_fashion_mnist_classifier(tmp_path):
+    out = tmp_path / "run"
+    r = run("train", "--model", "mlp", "--dataset", "fashion-mnist", "--epochs", "1", "--limit", "256",
+            "--batch-size", "64", "--out", str(out), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    r = run("evaluate", "--checkpoint", str(out), "--n", "500", "--json", str(tmp_path / "s.json"))
+    assert r.returncode == 0, r.stderr
+    assert "features of minigan's fashion-mnist classifier" in r.stdout
+    s = json.loads((tmp_path / "s.json").read_text())
+    assert s["dataset"] == "fashion-mnist" and s["fid"] > s["fid_floor"] > 0
+    assert_one_line_error(run("evaluate", "--checkpoint", str(out), "--dataset", "mnist"),
+                          "trained on fashion-mnist, not mnist")
+
+
 def test_a_minigan_file_that_is_not_a_gan_checkpoint(tmp_path):
     from minigan.io import save
     save({"weights": [1, 2, 3]}, tmp_path / "other.pkl")
@@ -78,20 +94,24 @@ def test_a_minigan_file_that_is_not_a_gan_checkpoint(tmp_path):
 
 
 @pytest.mark.slow
-@needs_mnist
-def test_train_classifier_is_reproducible_and_compares_with_the_shipped_one(tmp_path):
+@pytest.mark.parametrize("dataset, shipped", [
+    pytest.param("mnist", "0.99", marks=needs_mnist),
+    # the Fashion-MNIST recipe adds random flips: the same seed must still give the same weights
+    pytest.param("fashion-mnist", "0.91", marks=pytest.mark.skipif(not fashion_mnist_present(),
+                                                                    reason=FASHION_MNIST_MISSING))])
+def test_train_classifier_is_reproducible_and_compares_with_the_shipped_one(tmp_path, dataset, shipped):
     import numpy as np
 
     from minigan.metrics import load_classifier
-    env = {"MINIGAN_DATA_DIR": str(mnist_dir())}
+    env = {"MINIGAN_DATA_DIR": str(mnist_dir())} if dataset == "mnist" else {}
     weights = []
     for name in ("a.npz", "b.npz"):
         r = run("evaluate", "train-classifier", "--limit", "128", "--epochs", "1", "--seed", "4",
-                "--out", str(tmp_path / name), env_extra=env)
+                "--dataset", dataset, "--out", str(tmp_path / name), env_extra=env)
         assert r.returncode == 0, r.stderr
-        assert "the shipped classifier reached 0.99" in r.stdout
+        assert f"the shipped classifier reached {shipped}" in r.stdout
         record = json.loads((tmp_path / name).with_suffix(".json").read_text())
-        assert record["train_images"] == 128 and record["seed"] == 4
+        assert record["train_images"] == 128 and record["seed"] == 4 and record["dataset"] == dataset
         assert record["command"].startswith("minigan evaluate train-classifier --limit 128")
         weights.append(load_classifier(path=tmp_path / name).state_dict())
     for key, value in weights[0].items():

@@ -11,7 +11,7 @@ from minigan.data import grid_of_gaussians, ring_of_gaussians
 from minigan.metrics import (class_coverage, feature_statistics, fid_from_features, frechet_distance,
                              inception_score, mean_confidence, mode_metrics, precision_recall, sqrtm_psd)
 from minigan.metrics.classifier import check_images
-from tests.helpers import mnist_dir
+from tests.helpers import FASHION_MNIST_MISSING, fashion_mnist_present, mnist_dir
 
 needs_mnist = pytest.mark.skipif(mnist_dir() is None, reason="real MNIST is not on this machine")
 
@@ -99,6 +99,19 @@ def test_precision_and_recall_match_a_loop_over_random_points():
     lp, lr = loop_precision_recall(real, fake)
     assert (p, r) == (pytest.approx(lp), pytest.approx(lr))
     assert 0 < p < 1 and 0 < r < 1
+
+
+def test_a_generator_narrower_than_the_data_has_full_precision_and_no_recall():
+    # fakes at the data's centre but spread 10x less: each fake lies inside a real ball, while
+    # a fake's ball (its 3rd-nearest-fake distance) is ~10x smaller than the gap to any real
+    # point. This is why the early GANs of the README's table score recall 0 (NOTES.md).
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((1000, 20))
+    p, r = precision_recall(real, 0.1 * rng.standard_normal((1000, 20)))
+    assert (p, r) == (1.0, 0.0)
+    # the same number of fakes with the data's own spread: both high
+    p, r = precision_recall(real, rng.standard_normal((1000, 20)))
+    assert p > 0.7 and r > 0.7
 
 
 def test_precision_recall_needs_more_samples_than_k():
@@ -201,6 +214,27 @@ def test_the_shipped_classifier_reaches_its_recorded_accuracy(mnist_sets, shippe
     acc = accuracy(shipped, test.images, test.labels)
     assert acc >= 0.985
     assert acc == pytest.approx(read_record("mnist")["test_accuracy"], abs=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not fashion_mnist_present(), reason=FASHION_MNIST_MISSING)
+def test_the_shipped_fashion_mnist_classifier_reaches_89_percent():
+    from minigan.metrics import accuracy, load_classifier
+    from minigan.metrics.classifier import load_split, read_record
+    test = load_split("fashion-mnist", "test")
+    assert len(test) == 10000
+    acc = accuracy(load_classifier("fashion-mnist"), test.images, test.labels)
+    assert acc >= 0.89
+    assert acc == pytest.approx(read_record("fashion-mnist")["test_accuracy"], abs=1e-4)
+
+
+def test_horizontal_flips_mirror_about_half_the_images():
+    from minigan.metrics.classifier import _hflip
+    x = np.random.default_rng(0).standard_normal((200, 1, 4, 5)).astype(np.float32)
+    y = _hflip(x, np.random.default_rng(1))
+    same = (y == x).all(axis=(1, 2, 3))
+    mirrored = (y == x[..., ::-1]).all(axis=(1, 2, 3))
+    assert (same | mirrored).all() and 60 < mirrored.sum() < 140
 
 
 def test_a_changed_weights_file_is_refused(tmp_path):

@@ -15,9 +15,10 @@ The covariance is the unbiased one (divided by N - 1), as in the reference imple
 FID is biased upwards at small N (the covariance estimate's noise adds to the trace term), so
 the number of samples is part of the result and below 2,000 a warning says so.
 
-Comparability: these numbers use minigan's 500-feature MNIST classifier, not Inception-v3's
-2048 pooled features of ImageNet-trained weights, so they compare with other minigan FIDs
-(same shipped weights, same N) and never with published Inception FIDs.
+Comparability: these numbers use minigan's 500-feature classifier, not Inception-v3's 2048
+pooled features of ImageNet-trained weights, so they compare with other minigan FIDs (same
+shipped weights, same N) and never with published Inception FIDs; the details are in
+:mod:`minigan.metrics`.
 """
 import warnings
 

@@ -13,6 +13,10 @@ Class coverage: how many classes receive at least 5% of the predicted labels (ar
 KL(h || uniform) = sum_c h_c log(C h_c) of the predicted-label histogram h (0 when every
 class is equally frequent, log C when all samples get one label). Mean confidence: the
 average of max_y p(y|x).
+
+Comparability: published Inception scores use Inception-v3's 1,000 ImageNet classes (so they
+range up to 1,000); minigan's classifier has 10 classes, so its IS lies between 1 and 10 and
+compares only with other minigan scores (see :mod:`minigan.metrics`).
 """
 import math
 
