@@ -278,6 +278,17 @@ for model, h in histories.items():
 
 # %% [markdown]
 # ## 5. The samples, side by side
+#
+# The full runs behind this lesson are in `docs/experiments/README.md` (commands, machine, times):
+# the MLP GAN for its 100 epochs and the DCGAN for 22 (a CPU run stopped by Ctrl-C; about 220 s
+# an epoch on a shared 2-core CPU). At N = 10,000 (floor 3.2) the DCGAN at epoch 22 scores FID 94,
+# recall 0.76, 9 of 10 classes; the MLP GAN at epoch 100 scores FID 198, recall 0.08, 7 of 10.
+#
+# ![DCGAN, epoch 5](../docs/experiments/dcgan_samples_epoch_005.png)
+# ![DCGAN, epoch 22](../docs/experiments/dcgan_samples_epoch_022.png)
+# ![MLP GAN, epoch 100](../docs/experiments/mlp_samples_epoch_100.png)
+# ![DCGAN FID over training](../docs/experiments/dcgan_fid.png)
+#
 # Each row is one epoch; the left grid comes from the MLP GAN, the right one from the DCGAN, both
 # from their own fixed noise batch (the same 64 noise vectors at every epoch).
 
