@@ -162,7 +162,7 @@ check(match > 0.2 and match > shuffled + 0.1,
 # On this budget the number is modest, and that is the honest result: the code is perfectly
 # readable (Q) but it has only partly settled on *digit identity*; some values share a digit, or
 # split one digit by style. Long runs (and the paper's DCGAN-like networks) reach much higher
-# matching; the paper reports about 5% error for its best runs, and also that runs differ.
+# matching; the paper reports about 5% classification error for its categorical code.
 
 # %%
 z, c, c_cont = InfoGAN.traversal_inputs(numpy.random.default_rng(args.seed + 3), 100, "cat")
