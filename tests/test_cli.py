@@ -137,3 +137,86 @@ def test_sample_writes_the_format_its_name_asks_for_or_refuses(run_folder, tmp_p
 def test_resume_refuses_a_changing_flag_by_name(run_folder):
     assert_one_line_error(run("train", "--out", str(run_folder), "--resume", "--lr", "0.01"),
                           "--lr 0.01", "the run has 0.0002")
+
+
+# ------------------------------------------------------------------ the GAN variants (issue 16)
+@pytest.fixture(scope="module")
+def cgan_folder(tmp_path_factory):
+    """A finished one-epoch conditional MLP GAN run on 8 random labelled images."""
+    import numpy as np
+
+    from minigan.training import TrainConfig, train
+    out = tmp_path_factory.mktemp("cli-cgan") / "run"
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (8, 1, 28, 28)).astype(np.float32)
+    train(TrainConfig(gan="cgan", model="mlp", epochs=1, batch_size=8, out=str(out), progress=False, z_dim=8),
+          dataset=(images, rng.integers(0, 10, 8)), log=lambda *a: None)
+    return out
+
+
+def test_sample_of_a_conditional_checkpoint_honours_the_label(cgan_folder, tmp_path):
+    import matplotlib.image
+    import numpy as np
+
+    import minigan
+    from minigan.training import generator_from_checkpoint
+    from minigan.training.figures import save_image_grid
+    r = run("sample", "--checkpoint", str(cgan_folder), "--label", "7", "--n", "16", "--seed", "5",
+            "--out", str(tmp_path / "seven.png"))
+    assert r.returncode == 0, r.stderr
+    assert "16 samples of class 7" in r.stdout
+    # the same noise through the stored generator, with label 7 and with label 3
+    G, cfg = generator_from_checkpoint(cgan_folder)
+    z = minigan.tensor(np.random.default_rng(5).standard_normal((16, cfg["z_dim"])).astype(np.float32))
+    for label, name in ((7, "want7.png"), (3, "want3.png")):
+        with minigan.no_grad():
+            save_image_grid(G(z, minigan.tensor(np.full(16, label))), str(tmp_path / name))
+    got = matplotlib.image.imread(tmp_path / "seven.png")
+    assert np.array_equal(got, matplotlib.image.imread(tmp_path / "want7.png"))
+    assert not np.array_equal(got, matplotlib.image.imread(tmp_path / "want3.png"))
+    r = run("sample", "--checkpoint", str(cgan_folder), "--grid-by-class", "--out", str(tmp_path / "g.png"))
+    assert r.returncode == 0, r.stderr
+    assert matplotlib.image.imread(tmp_path / "g.png").shape[:2] == (2 + 10 * 30, 2 + 10 * 30)
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["--label", "3"], ["--label needs a conditional GAN", "'gan'"]),
+    (["--grid-by-class"], ["--grid-by-class needs a conditional GAN"]),
+    (["--traverse", "cat"], ["--traverse needs an InfoGAN checkpoint"]),
+])
+def test_sample_refuses_what_an_unconditional_checkpoint_cannot_do(run_folder, args, needles):
+    assert_one_line_error(run("sample", "--checkpoint", str(run_folder), *args), *needles)
+
+
+def test_sample_refuses_a_bad_label_and_mixed_requests(cgan_folder):
+    assert_one_line_error(run("sample", "--checkpoint", str(cgan_folder), "--label", "12"),
+                          "class from 0 to 9", "12")
+    assert_one_line_error(run("sample", "--checkpoint", str(cgan_folder), "--label", "1", "--grid-by-class"),
+                          "cannot be combined")
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["train", "--gan", "began"], ["invalid choice", "'began'"]),
+    (["train", "--gan", "wgan", "--beta1", "0.5"], ["--beta1 does not apply to --gan wgan", "--clip"]),
+    (["train", "--gan", "gan", "--lambda-gp", "5"], ["--lambda-gp does not apply to --gan gan"]),
+    (["train", "--gan", "wgan", "--clip", "-0.01"], ["clip must be a positive number"]),
+    (["demo", "--gan", "infogan"], ["--gan infogan does not apply to the 2-D demo"]),
+    (["demo", "--gan", "cgan"], ["--gan cgan does not apply to the 2-D demo", "labels"]),
+    (["demo", "--data", "spiral"], ["invalid choice", "'spiral'"]),
+])
+def test_bad_variant_arguments_give_one_line_and_status_2(tmp_path, args, needles):
+    assert_one_line_error(run(*args, "--out", str(tmp_path / "x")), *needles)
+    assert not (tmp_path / "x").exists()
+
+
+def test_resume_refuses_another_variant_by_name(cgan_folder):
+    assert_one_line_error(run("train", "--out", str(cgan_folder), "--resume", "--gan", "wgan"),
+                          "--gan wgan", "the run has cgan")
+
+
+def test_demo_trains_a_variant_on_the_grid(tmp_path):
+    r = run("demo", "--gan", "wgan-gp", "--data", "grid", "--steps", "2", "--batch-size", "16", "--no-progress",
+            "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "WGAN-GP (MLP form) on a 5x5 grid of 25 Gaussians" in r.stdout and "of 25 modes" in r.stdout
+    assert (tmp_path / "demo_points.png").exists() and (tmp_path / "demo_curves.png").exists()

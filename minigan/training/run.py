@@ -1,9 +1,11 @@
-"""The main job: train the course's MLP GAN or DCGAN on MNIST, with checkpoints and figures.
+"""The main job: train the course's MLP GAN or DCGAN (or a variant of it: ``gan=``, see
+variants.py) on MNIST, with checkpoints and figures.
 
 A run writes into one folder:
     config.json                 the settings of the run
     fid.png                     with --eval-every: FID over the epochs (scores in history["eval"])
-    checkpoint.pkl              G, D, both optimizers, random states, epoch, history (latest)
+    checkpoint.pkl              G, D, both optimizers, random states, epoch, history (latest); the
+                                variant is in its config, with the critic steps since the last G step
     real_samples.png            64 training images, to compare with the samples
     samples_epoch_005.png ...   64 samples from one fixed noise batch, at the chosen epochs
     progress.gif                the fixed-noise samples of every epoch, as an animation
