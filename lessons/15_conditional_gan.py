@@ -73,7 +73,8 @@ classifier = load_classifier("mnist", args.backend)
 
 # %%
 n_test = 1000 if args.quick else 10000
-idx = numpy.random.default_rng(args.seed).permutation(len(test_set))[:n_test]   # a random subset: the test set's halves come from different writers
+# a random subset: the test set's first and second halves come from different writers
+idx = numpy.random.default_rng(args.seed).permutation(len(test_set))[:n_test]
 acc_real = accuracy(classifier, test_set.images[idx], test_set.labels[idx])
 print(f"the classifier's accuracy on {n_test} real test images: {100 * acc_real:.1f}%")
 check(acc_real > 0.95, "the shipped classifier labels real test digits correctly more than 95% of the time")

@@ -143,9 +143,9 @@ save(fig, args, "js_against_wasserstein.png")
 # The full algorithm, `WGAN.train_step`: five critic steps (RMSprop, then every weight clipped
 # to [-0.01, 0.01]), then one generator step minimising -E f(G(z)). Every few generator steps
 # we record the critic's estimate (the mean of -L_C over the last critic steps) and an
-# independent measure of quality: the sliced Wasserstein-1 distance to 2,500 real samples (the
-# mean, over 64 random directions, of the 1-D W1 of the projected points, which is just the mean
-# gap between the sorted projections), and the mean distance from a generated point to its
+# independent measure of quality: the sliced Wasserstein-1 distance (Rabin et al., 2011) to
+# 2,500 real samples (the mean, over 64 random directions, of the 1-D W1 of the projected
+# points, which is just the mean gap between the sorted projections), and the mean distance from a generated point to its
 # nearest mode centre. Clipping leaves the critic with a tiny Lipschitz constant K, so the
 # estimate (K * W) is a small number. K is not fixed either: it grows while the weights fill the
 # clipping box (the bump after the first 100 generator steps at seed 0), which is why the

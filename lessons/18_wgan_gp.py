@@ -172,7 +172,8 @@ save(fig, args, "critic_estimates.png")
 
 # %% [markdown]
 # ## 3. The grid of 25 Gaussians: GAN, WGAN and WGAN-GP at equal generator steps
-# The mode-collapse literature (VEEGAN, PacGAN) shows vanilla GANs dropping modes of this grid.
+# The mode-collapse literature (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018) shows
+# vanilla GANs dropping modes of this grid.
 # We train the three variants with their own trainers, the same networks' shapes and the same
 # number of generator steps, and score 2,500 samples with `minigan.metrics.mode_metrics`
 # (a mode is covered when 1% of the samples lie within 3 std = 0.15 of its centre) and with

@@ -136,7 +136,7 @@ for step in range(1, STEPS + 1):
 # Q reading c back is what the information term trains directly. Whether c means *the digit* is
 # the real question, and only an outside judge can answer it: the shipped classifier names the
 # digit of each sample, the table T[c, digit] counts them, and the best one-to-one relabelling
-# of the codes (the Hungarian algorithm) gives the matching accuracy. Chance is 1/10 for a
+# of the codes (the Hungarian algorithm, Kuhn 1955) gives the matching accuracy. Chance is 1/10 for a
 # code unrelated to the digit; but the best matching of a *random* table is a little above 1/10
 # (the matching picks the luckiest relabelling), so we also score the same predictions against
 # shuffled codes.
