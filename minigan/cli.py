@@ -238,6 +238,7 @@ def _add_shapes(sub):
 def build_parser():
     from . import __version__
     from .models import GAN_NAMES
+    from .training.demo import TOY_DATA
     from .training.variants import VARIANT_NAMES
     parser = _Parser(prog="minigan", description=(
         "minigan: a from-scratch deep-learning engine on NumPy/CuPy that trains the course's GANs. "
@@ -283,7 +284,7 @@ def build_parser():
                    help="generator steps (default 4000; WGAN and WGAN-GP make 5 critic steps for each)")
     p.add_argument("--gan", choices=VARIANT_NAMES, default="gan",
                    help="GAN variant (default gan; cgan and infogan do not apply to 2-D points)")
-    p.add_argument("--data", choices=("ring", "grid"), default="ring",
+    p.add_argument("--data", choices=tuple(TOY_DATA), default="ring",
                    help="ring of 8 Gaussians or 5x5 grid of 25 (default ring)")
     p.add_argument("--batch-size", type=_positive_int, default=256, help="points per batch (default 256)")
     p.add_argument("--out", default=os.path.join("runs", "demo"), help="output folder (default runs/demo)")
