@@ -97,7 +97,7 @@ def evaluate_checkpoint(path, n=10000, seed=0, backend_name="numpy", dataset=Non
     from .training.run import generator_from_checkpoint
     ckpt = _checkpoint_file(path)
     backend.set_backend(backend_name)
-    G, cfg = generator_from_checkpoint(ckpt, backend_name)     # ValueError if not a GAN checkpoint
+    G, cfg = generator_from_checkpoint(ckpt, backend_name, noise_only=True, seed=seed)  # ValueError if not a GAN checkpoint
     run_dataset = cfg.get("dataset", "mnist")
     dataset = dataset or run_dataset
     if dataset != run_dataset:

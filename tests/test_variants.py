@@ -476,3 +476,7 @@ def test_eval_every_scores_a_generator_with_codes(tmp_path, gan):
     (scores,) = history["eval"]
     assert scores["epoch"] == 1 and scores["n"] == 20 and math.isfinite(scores["fid"])
     assert (tmp_path / gan / "fid.png").exists()
+    # and `minigan evaluate` of the checkpoint, which knows only noise
+    from minigan.evaluate import evaluate_checkpoint
+    again = evaluate_checkpoint(tmp_path / gan, n=20, root=str(mnist_dir()))
+    assert again["n"] == 20 and math.isfinite(again["fid"]) and again["fid"] > again["fid_floor"]

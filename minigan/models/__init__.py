@@ -8,13 +8,21 @@ GAN_NAMES = ("mlp", "dcgan")
 MODEL_NAMES = ("mlp-g", "mlp-d", "dcgan-g", "dcgan-d")
 
 
-def build_gan(model, z_dim=100, channels=1, image_size=28):
-    """(generator, discriminator) for ``model`` = "mlp" or "dcgan"."""
+def build_gan(model, z_dim=100, channels=1, image_size=28, sigmoid=True, norm="batch", features=None):
+    """(generator, discriminator) for ``model`` = "mlp" or "dcgan".
+
+    The variants' forms: ``sigmoid=False`` ends D in a raw score (a critic, LSGAN's D);
+    ``norm`` is the DCGAN D's normalisation ("batch", "layer" or None); ``features`` sets the
+    MLP's data size (default channels * image_size**2; 2 for the toy data)."""
     if model == "mlp":
-        return Generator(z_dim, channels * image_size * image_size), Discriminator(channels * image_size * image_size)
+        n = channels * image_size * image_size if features is None else features
+        return Generator(z_dim, n), Discriminator(n, sigmoid=sigmoid)
     if model == "dcgan":
+        if features not in (None, channels * image_size * image_size):
+            raise ValueError(f"the DCGAN form needs {channels}x{image_size}x{image_size} images; data of "
+                             f"{features} features needs the MLP form (--model mlp)")
         return (DCGAN_Generator(z_dim, channels, image_size=image_size),
-                DCGAN_Discriminator(channels, image_size=image_size))
+                DCGAN_Discriminator(channels, image_size=image_size, sigmoid=sigmoid, norm=norm))
     raise ValueError(f"unknown model {model!r}: expected one of {', '.join(GAN_NAMES)}")
 
 

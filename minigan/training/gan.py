@@ -31,7 +31,7 @@ import math
 
 from .. import backend, nn, optim
 from ..autograd import no_grad
-from ..models import DCGAN_Discriminator, DCGAN_Generator, Discriminator, Generator
+from ..models import build_gan
 from ..tensor import ones, randn, zeros
 
 G_LOSSES = ("non-saturating", "minimax")
@@ -73,17 +73,9 @@ def frozen(module):
 
 
 def course_networks(model, z_dim, features=784, sigmoid=True, norm="batch"):
-    """(G, D) of the course for ``model`` "mlp" or "dcgan"; ``features`` is the size of one data
-    point (784 for MNIST, 2 for the toy data: MLP only). ``sigmoid=False``: D is a critic
-    ending in a raw score; ``norm``: the DCGAN D's normalisation ("batch", "layer", None)."""
-    if model == "mlp":
-        return Generator(z_dim, features), Discriminator(features, sigmoid=sigmoid)
-    if model == "dcgan":
-        if features != 784:
-            raise ValueError(f"the DCGAN form needs 1x28x28 images; data of {features} features needs the "
-                             "MLP form (--model mlp)")
-        return DCGAN_Generator(z_dim), DCGAN_Discriminator(sigmoid=sigmoid, norm=norm)
-    raise ValueError(f"unknown model {model!r}: expected one of mlp, dcgan")
+    """(G, D) of the course for ``model`` "mlp" or "dcgan" in a variant's form (see
+    :func:`minigan.models.build_gan`); ``features`` is one data point's size (784, or 2)."""
+    return build_gan(model, z_dim=z_dim, sigmoid=sigmoid, norm=norm, features=features)
 
 
 class GAN:
@@ -268,19 +260,25 @@ class GAN:
     def noise_to_images(self, seed=0):
         """A module images = f(z) for code that knows only noise (the metrics' ``generate``):
         G itself, or for a variant with codes G(z, codes) with the codes drawn from ``seed``."""
-        return self.G if type(self).inputs_for.__func__ is GAN.inputs_for.__func__ else FromNoise(self, seed)
+        return type(self).noise_to_images_of(self.G, seed)
+
+    @classmethod
+    def noise_to_images_of(cls, G, seed=0):
+        """:meth:`noise_to_images` for a generator ``G`` of this variant (e.g. from a checkpoint)."""
+        return G if cls.inputs_for.__func__ is GAN.inputs_for.__func__ else FromNoise(G, cls.inputs_for, seed)
 
 
 class FromNoise(nn.Module):
-    """f(z) = G(*gan.inputs_for(z, rng)): a variant's generator seen as a function of noise
-    alone, its codes (labels, InfoGAN codes) drawn from its own NumPy generator."""
+    """f(z) = G(*inputs_for(z, rng)): a variant's generator seen as a function of noise alone,
+    its codes (labels, InfoGAN codes) drawn from its own NumPy generator ``rng``."""
 
-    def __init__(self, gan, seed=0):
+    def __init__(self, G, inputs_for, seed=0):
         super().__init__()
         import numpy
-        self.G = gan.G
-        self._inputs_for = gan.inputs_for
+        self.G = G
+        self._inputs_for = inputs_for
         self._rng = numpy.random.default_rng(seed)
+        self.train(G.training)
 
     def forward(self, z):
         return self.G(*self._inputs_for(z, self._rng))

@@ -246,16 +246,20 @@ def restore_checkpoint(ckpt, gan, loader):
     return ckpt["history"]
 
 
-def generator_from_checkpoint(path, backend_name=None):
+def generator_from_checkpoint(path, backend_name=None, noise_only=False, seed=0):
     """The trained generator stored in a checkpoint (or run folder), in eval mode, on the
-    active backend (or ``backend_name``), and the checkpoint's config."""
+    active backend (or ``backend_name``), and the checkpoint's config. With ``noise_only`` a
+    variant's generator that takes labels or codes comes as a function of the noise alone,
+    its codes drawn from ``seed`` (what the metrics' ``generate`` needs)."""
     ckpt = load_checkpoint(path)
     cfg = ckpt["config"]
     cfg.setdefault("gan", "gan")          # written before the variants existed
-    G, _ = get_variant(cfg["gan"]).build_models(cfg["model"], z_dim=cfg["z_dim"])
+    variant = get_variant(cfg["gan"])
+    G, _ = variant.build_models(cfg["model"], z_dim=cfg["z_dim"])
     G.load_state_dict(ckpt["G"])
     G.to(backend_name or backend.get_backend())
-    return G.eval(), cfg
+    G.eval()
+    return (variant.noise_to_images_of(G, seed) if noise_only else G), cfg
 
 
 # ------------------------------------------------------------------------------ the run folder
