@@ -96,7 +96,7 @@ class TrainConfig:
     seed: int = _setting(0, "random seed; the same seed on NumPy gives bit-identical results")
     backend: str = _setting("numpy", "numpy (CPU) or cupy (NVIDIA GPU); default $MINIGAN_BACKEND, else numpy",
                             choices=backend.BACKENDS, resumable=True)
-    out: str = _setting(None, "output folder (default runs/MODEL-DATASET)", resumable=True)
+    out: str = _setting(None, "output folder (default runs/MODEL-DATASET; runs/GAN-MODEL-DATASET for a variant)", resumable=True)
     sample_epochs: tuple = _setting((5, 50, 100), "epochs at which to save a sample grid, e.g. 5,50,100 "
                                     "(the last epoch is always saved)", resumable=True)
     checkpoint_every: int = _setting(5, "write a checkpoint every N epochs (and at the end, and on Ctrl-C)",
