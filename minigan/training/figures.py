@@ -146,6 +146,7 @@ def plot_history(history, path, title="", style=None):
     if style["output_range"] is not None:
         ax2.set_ylim(*style["output_range"])
     ax2.set_title(style["output_title"])
+    ax2.set_ylabel(style.get("output_label", "mean over the batch"))
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch" if per_epoch else "step")
         if per_epoch:

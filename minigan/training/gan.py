@@ -86,7 +86,7 @@ class GAN:
     toy = True              # applies to the 2-D toy data
     # what the curves draw: the loss axis, reference levels (value, label), the output axis
     plot = {"loss_label": "binary cross-entropy", "output_range": (0, 1),
-            "output_title": "discriminator outputs", "output_names": ("mean D(x), real", "mean D(G(z)), fake"),
+            "output_title": "discriminator outputs", "output_label": "mean probability of 'real'", "output_names": ("mean D(x), real", "mean D(G(z)), fake"),
             "references": ((math.log(4), "log 4: D loss when D = 1/2"),
                            (math.log(2), "log 2: G loss when D = 1/2")),
             "output_reference": (0.5, "1/2: D cannot tell")}
