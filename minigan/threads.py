@@ -65,7 +65,7 @@ def get_num_threads():
     return parallel.get_workers()
 
 
-def get_threads():
+def get_blas_threads():
     """The largest thread count among the BLAS libraries NumPy has loaded (1 if none reports);
     1 once :func:`set_threads` has run."""
     from threadpoolctl import threadpool_info
@@ -73,5 +73,5 @@ def get_threads():
     return max(counts, default=1)
 
 
-__all__ = ["DEFAULT_THREADS", "default_threads", "set_threads", "get_threads", "set_num_threads",
+__all__ = ["DEFAULT_THREADS", "default_threads", "set_threads", "get_blas_threads", "set_num_threads",
            "get_num_threads"]

@@ -23,8 +23,8 @@ def test_short_demo_writes_its_pictures_and_reports_coverage(tmp_path):
 def test_default_demo_covers_all_eight_modes(tmp_path, seed, threads):
     # what the README promises for `minigan demo`: every mode is found, for seeds 0-4, with one
     # BLAS thread or two (the thread count changes the rounding of every product)
-    from minigan.threads import get_threads, set_threads
-    before = get_threads()
+    from minigan.threads import get_blas_threads, set_threads
+    before = get_blas_threads()
     try:
         set_threads(threads)
         result = run_demo(out=str(tmp_path), seed=seed, progress=False, log=_quiet)

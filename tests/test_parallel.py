@@ -22,7 +22,7 @@ from minigan.training.gan import GAN
 @pytest.fixture
 def restore_threads():
     from threadpoolctl import threadpool_limits
-    before_blas, before = threads.get_threads(), threads.get_num_threads()
+    before_blas, before = threads.get_blas_threads(), threads.get_num_threads()
     yield
     threads.set_threads(before)
     threadpool_limits(limits=before_blas, user_api="blas")
@@ -214,7 +214,7 @@ def test_an_error_in_a_chunk_reaches_the_caller(restore_threads):
 
 def test_set_num_threads_is_pytorchs(restore_threads):
     assert minigan.set_num_threads(2) is None
-    assert minigan.get_num_threads() == 2 and threads.get_threads() == 1
+    assert minigan.get_num_threads() == 2 and threads.get_blas_threads() == 1
     minigan.set_num_threads(1)
     assert minigan.get_num_threads() == 1
     for bad in (0, -2, 1.5, None, "2"):
