@@ -30,7 +30,8 @@ from .backend import backend_of, get_array_module
 
 DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
 PRODUCT_CHUNK_ELEMENTS = 1 << 21     # a chunk that holds a matrix product (~8 MB of its operands)
-PRODUCT_MIN_ROWS = 512               # fewer rows than this, and BLAS's packing of the other operand dominates
+PRODUCT_MIN_ROWS = 128               # fewer rows than this, and BLAS's packing of the other operand dominates
+PRODUCT_MIN_MACS = 1 << 23           # a block of a product has at least this many multiply-adds (~0.1 ms)
 MIN_CHUNKS = 4                       # large work is cut into at least this many chunks
 SMALL = 1 << 17                      # up to this many elements in all, one chunk (a plain call)
 
@@ -64,15 +65,20 @@ def get_workers():
 
 
 def chunks(n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1):
-    """``range(n)`` cut into equal slices (the last one shorter) of about ``target`` elements,
-    ``per_item`` elements an item, at least ``min_items`` items, and at least
-    :data:`MIN_CHUNKS` of them where that leaves ``min_items``. Work of :data:`SMALL`
-    elements or fewer is one chunk. The size depends on the work alone, never on the number
-    of threads."""
+    """``range(n)`` cut into 2^j slices of about ``target`` elements, ``per_item`` elements an
+    item: at least :data:`MIN_CHUNKS` slices, fewer only where a slice would get fewer than
+    ``min_items`` items. The slices' sizes differ by at most one item, and a power of two of
+    them keeps 2 or 4 threads evenly busy (7 slices on 2 threads would leave one idle an
+    eighth of the time). Work of :data:`SMALL` elements or fewer is one slice. The cut
+    depends on the work alone, never on the number of threads."""
     if n * per_item <= SMALL:
         return [slice(0, n)]
-    size = max(1, min_items, min(target // max(1, per_item), -(-n // MIN_CHUNKS)))
-    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+    count = MIN_CHUNKS
+    while count * target < n * per_item:
+        count *= 2
+    while count > 1 and n // count < max(1, min_items):
+        count //= 2
+    return [slice(i * n // count, (i + 1) * n // count) for i in range(count)]
 
 
 def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None):
@@ -93,20 +99,24 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
         with _OneBlasThread():
             return [fn(s) for s in parts]
     with _OneBlasThread():
-        return list(_get_pool().map(fn, parts))
+        return _get_pool().map(fn, parts)
 
 
 def matmul(a, b):
     """``a @ b`` for 2-D arrays, in fixed blocks of the result's rows (``a`` tall) or else of
-    its columns, at least :data:`PRODUCT_MIN_ROWS` each (one block when there are fewer than
-    twice as many). Every element is computed by one
-    BLAS call on one thread, from the whole of its row of ``a`` and column of ``b``; the blocks
-    depend on the shapes alone, so the result does not depend on the thread count."""
+    its columns, each at least :data:`PRODUCT_MIN_ROWS` of them and :data:`PRODUCT_MIN_MACS`
+    multiply-adds (:func:`chunks`). Every element is computed by one BLAS call on one thread,
+    from the whole of its row of ``a`` and column of ``b``; the blocks depend on the shapes
+    alone, so the result does not depend on the thread count."""
     (m, k), n = a.shape, b.shape[1]
-    count, per_item = (m, k + n) if m >= n else (n, k + m)
-    # fewer than two full blocks (the MLP's products): one plain product, on one core a block
-    # split would only cost, and on two it would gain next to nothing
-    if count < 2 * PRODUCT_MIN_ROWS or count * per_item <= SMALL or backend_of(a) == "cupy":
+    if k == 1:
+        # an outer product: one multiply an element, which is all BLAS computes too (it ran
+        # at ~1 GFLOP/s on the (128, 1) @ (1, 6272) of the DCGAN's last layer)
+        return a * b
+    count, per_item, other = (m, k + n, n) if m >= n else (n, k + m, m)
+    least = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (k * other)))
+    parts = 1 if backend_of(a) == "cupy" else len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, least))
+    if parts == 1:
         if _blas_held is not None:
             return a @ b                    # one block: the plain product
         with _OneBlasThread():
@@ -119,7 +129,7 @@ def matmul(a, b):
     else:
         def block(s):
             xp.matmul(a, b[:, s], out=out[:, s])
-    run(block, count, per_item, PRODUCT_CHUNK_ELEMENTS, PRODUCT_MIN_ROWS, like=a)
+    run(block, count, per_item, PRODUCT_CHUNK_ELEMENTS, least, like=a)
     return out
 
 
@@ -146,18 +156,74 @@ def sum_over_batch(fn, a, target=DEFAULT_CHUNK_ELEMENTS):
     return sum_chunks(fn, a.shape[0], a.size // max(1, a.shape[0]), target, like=a)
 
 
-def _mark_inside():
-    _inside.active = True
-
-
 def _get_pool():
     global _pool
     with _lock:
         if _pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="minigan",
-                                       initializer=_mark_inside)
+            _pool = _Pool(_num_threads)
         return _pool
+
+
+class _Pool:
+    """``n - 1`` threads kept for the life of the process, and the caller as the n-th: each
+    takes the next chunk not yet taken until none is left. The caller working too, and one
+    wake-up per helper thread, keep a call at ~10 microseconds (``ThreadPoolExecutor.map``, a
+    future per chunk with the caller only waiting, took ~37). Which thread runs a chunk does
+    not change what the chunk computes."""
+
+    def __init__(self, n):
+        import queue
+        self.jobs = [queue.SimpleQueue() for _ in range(n - 1)]
+        self.threads = [threading.Thread(target=self._serve, args=(q,), daemon=True, name=f"minigan-{i}")
+                        for i, q in enumerate(self.jobs)]
+        for t in self.threads:
+            t.start()
+
+    @staticmethod
+    def _work(job):
+        fn, parts, results, taken, errors = job
+        for i in taken:                     # itertools.count: next() is atomic under the GIL
+            if i >= len(parts):
+                return
+            try:
+                results[i] = fn(parts[i])
+            except BaseException as e:      # handed to the caller, which raises it
+                errors.append(e)
+
+    def _serve(self, jobs):
+        _inside.active = True               # a run() inside a chunk is a plain loop
+        while True:
+            job, done = jobs.get()
+            if job is None:
+                return
+            self._work(job)
+            done.release()
+
+    def map(self, fn, parts):
+        import itertools
+        job = (fn, parts, [None] * len(parts), itertools.count(), [])
+        helpers = self.jobs[:len(parts) - 1]
+        dones = [threading.Lock() for _ in helpers]
+        for q, done in zip(helpers, dones):
+            done.acquire()
+            q.put((job, done))
+        _inside.active = True
+        try:
+            self._work(job)
+        finally:
+            _inside.active = False
+            for done in dones:              # every helper has finished its last chunk
+                done.acquire()
+        if job[4]:
+            raise job[4][0]
+        return job[2]
+
+    def shutdown(self, wait=True):
+        for q in self.jobs:
+            q.put((None, None))
+        if wait:
+            for t in self.threads:
+                t.join()
 
 
 class _OneBlasThread:
@@ -187,4 +253,4 @@ class _OneBlasThread:
 
 
 __all__ = ["set_workers", "get_workers", "chunks", "run", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
-           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "MIN_CHUNKS", "SMALL"]
+           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL"]

@@ -117,7 +117,8 @@ def test_a_chunked_kernel_with_products_or_sums_matches_its_plain_form(name, res
 
 def test_matmul_in_blocks_is_the_product_and_the_same_for_any_thread_count(restore_threads):
     rng = np.random.default_rng(2)
-    for shape_a, shape_b in (((3000, 64), (64, 96)), ((96, 64), (64, 3000)), ((5, 7), (7, 3))):
+    for shape_a, shape_b in (((3000, 64), (64, 96)), ((96, 64), (64, 3000)), ((128, 784), (784, 256)), ((5, 7), (7, 3)),
+                             ((3000, 1), (1, 500))):
         a = rng.standard_normal(shape_a).astype(np.float32)
         b = rng.standard_normal(shape_b).astype(np.float32)
         threads.set_threads(1)
@@ -128,6 +129,52 @@ def test_matmul_in_blocks_is_the_product_and_the_same_for_any_thread_count(resto
         exact = a.astype(np.float64) @ b.astype(np.float64)
         np.testing.assert_allclose(one, exact, rtol=1e-4, atol=1e-4 * np.abs(exact).max())
         assert one.dtype == np.float32 and one.shape == (shape_a[0], shape_b[1])
+
+
+def test_an_outer_product_is_one_correctly_rounded_multiply_an_element(restore_threads):
+    # k = 1 is computed as a broadcast multiply: each element is a float32 product rounded once,
+    # which the float64 product rounded to float32 is too
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((128, 1)).astype(np.float32)
+    b = rng.standard_normal((1, 6272)).astype(np.float32)
+    np.testing.assert_array_equal(parallel.matmul(a, b), (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32))
+
+
+@pytest.mark.parametrize("n, per_item, min_items", [(128, 12544, 1), (6272, 2304, 128), (256, 912, 128),
+                                                    (1000, 1024, 1), (7, 1 << 16, 1), (3000, 100, 700)])
+def test_chunks_are_a_power_of_two_of_near_equal_slices_covering_the_range(n, per_item, min_items):
+    parts = parallel.chunks(n, per_item, min_items=min_items)
+    count = len(parts)
+    assert count & (count - 1) == 0                       # 1, 2, 4, 8, ...
+    assert parts[0].start == 0 and parts[-1].stop == n
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+    sizes = [s.stop - s.start for s in parts]
+    assert max(sizes) - min(sizes) <= 1
+    assert count == 1 or min(sizes) >= min_items
+    if n * per_item > parallel.SMALL and n // parallel.MIN_CHUNKS >= min_items:
+        assert count >= parallel.MIN_CHUNKS
+
+
+def test_adam_by_chunks_gives_the_bits_of_the_whole_array_update_for_any_thread_count(restore_threads, monkeypatch):
+    from minigan.optim import adam as adam_module
+
+    def run(n_threads):
+        threads.set_threads(n_threads)
+        rng = np.random.default_rng(4)
+        p = minigan.tensor(rng.standard_normal((700, 300)).astype(np.float32)).requires_grad_()
+        opt = minigan.optim.Adam([p], lr=1e-2, betas=(0.5, 0.999))
+        for _ in range(3):
+            p.grad = minigan.tensor(rng.standard_normal(p.shape).astype(np.float32))
+            opt.step()
+        return p.array.copy(), opt.state[id(p)]["exp_avg_sq"].copy()
+
+    assert len(parallel.chunks(700, 300, adam_module.ADAM_CHUNK_ELEMENTS)) > 1
+    one, two = run(1), run(2)
+    monkeypatch.setattr(adam_module, "ADAM_CHUNK_ELEMENTS", 1 << 40)   # the whole array in one call
+    whole = run(1)
+    for a, b, c in zip(one, two, whole):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
 
 
 def test_im2col_and_col2im_chunked_equal_a_direct_loop(restore_threads):
@@ -182,9 +229,17 @@ def test_one_thread_runs_the_chunks_in_the_caller_without_a_pool(restore_threads
     threads.set_threads(1)
     seen = parallel.run(lambda s: threading.current_thread().name, 64, per_item=1 << 14)
     assert len(seen) > 1 and set(seen) == {threading.current_thread().name}
+    # two threads: the caller and the pool's thread each take a chunk, at the same time (each
+    # chunk waits for the other; one thread alone would break the barrier)
     threads.set_threads(2)
-    seen = parallel.run(lambda s: threading.current_thread().name, 64, per_item=1 << 14)
-    assert all(name.startswith("minigan") for name in seen)
+    barrier = threading.Barrier(2, timeout=10)
+
+    def meet(s):
+        barrier.wait()
+        return threading.current_thread().name
+    seen = parallel.run(meet, 2, per_item=1 << 18)
+    assert len(seen) == 2 and seen[0] != seen[1]
+    assert {threading.current_thread().name, "minigan-0"} == set(seen)
 
 
 def test_partial_sums_come_back_in_chunk_order(restore_threads):
