@@ -29,7 +29,7 @@ import threading
 from .backend import backend_of, get_array_module
 
 DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
-PRODUCT_CHUNK_ELEMENTS = 1 << 21     # a chunk that holds a matrix product (~8 MB of its operands)
+PRODUCT_CHUNK_ELEMENTS = 1 << 22     # a chunk that holds a matrix product (~16 MB of its operands)
 PRODUCT_MIN_ROWS = 128               # fewer rows than this, and BLAS's packing of the other operand dominates
 PRODUCT_MIN_MACS = 1 << 23           # a block of a product has at least this many multiply-adds (~0.1 ms)
 MIN_CHUNKS = 4                       # large work is cut into at least this many chunks
@@ -107,7 +107,9 @@ def matmul(a, b):
     its columns, each at least :data:`PRODUCT_MIN_ROWS` of them and :data:`PRODUCT_MIN_MACS`
     multiply-adds (:func:`chunks`). Every element is computed by one BLAS call on one thread,
     from the whole of its row of ``a`` and column of ``b``; the blocks depend on the shapes
-    alone, so the result does not depend on the thread count."""
+    alone, so the result does not depend on the thread count. A small result of a long
+    inner dimension (m * n <= :data:`SMALL`) is cut along that dimension instead, and the
+    partial products are added in block order (:func:`sum_chunks`)."""
     (m, k), n = a.shape, b.shape[1]
     if k == 1:
         # an outer product: one multiply an element, which is all BLAS computes too (it ran
@@ -116,6 +118,12 @@ def matmul(a, b):
     count, per_item, other = (m, k + n, n) if m >= n else (n, k + m, m)
     least = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (k * other)))
     parts = 1 if backend_of(a) == "cupy" else len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, least))
+    if parts == 1 and backend_of(a) != "cupy" and m * n <= SMALL:
+        # a small result from a long inner dimension (a weight gradient summed over every pixel
+        # of the batch): blocks of k instead, their partial products added in block order
+        deep = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (m * n)))
+        if len(chunks(k, m + n, PRODUCT_CHUNK_ELEMENTS, deep)) > 1:
+            return sum_chunks(lambda s: a[:, s] @ b[s], k, m + n, PRODUCT_CHUNK_ELEMENTS, deep)
     if parts == 1:
         if _blas_held is not None:
             return a @ b                    # one block: the plain product
@@ -133,10 +141,10 @@ def matmul(a, b):
     return out
 
 
-def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, like=None):
+def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None):
     """The sum of ``fn(s)`` over the chunks, added in chunk order (the same rounding for any
     thread count). ``fn`` returns an array (a partial sum) or a tuple of them."""
-    parts = run(fn, n, per_item, target, like=like)
+    parts = run(fn, n, per_item, target, min_items, like=like)
     total = parts[0]
     for p in parts[1:]:
         total = tuple(a + b for a, b in zip(total, p)) if isinstance(total, tuple) else total + p
