@@ -563,8 +563,7 @@ class LeakyReLU(Function):
         local = xp.empty_like(positive, dtype=ctx.slope.dtype)
 
         def rows(s):
-            local[s] = positive[s]
-            local[s] *= 1 - ctx.slope
+            xp.multiply(positive[s], 1 - ctx.slope, out=local[s])    # the mask read as 0/1
             local[s] += ctx.slope
             if not isinstance(g, Tensor):
                 local[s] *= g[s]

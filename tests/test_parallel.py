@@ -156,8 +156,6 @@ def test_chunks_are_a_power_of_two_of_near_equal_slices_covering_the_range(n, pe
 
 
 def test_adam_by_chunks_gives_the_bits_of_the_whole_array_update_for_any_thread_count(restore_threads, monkeypatch):
-    from minigan.optim import adam as adam_module
-
     def run(n_threads):
         threads.set_threads(n_threads)
         rng = np.random.default_rng(4)
@@ -168,9 +166,9 @@ def test_adam_by_chunks_gives_the_bits_of_the_whole_array_update_for_any_thread_
             opt.step()
         return p.array.copy(), opt.state[id(p)]["exp_avg_sq"].copy()
 
-    assert len(parallel.chunks(700, 300, adam_module.ADAM_CHUNK_ELEMENTS)) > 1
+    assert len(parallel.chunks(700, 300)) > 1
     one, two = run(1), run(2)
-    monkeypatch.setattr(adam_module, "ADAM_CHUNK_ELEMENTS", 1 << 40)   # the whole array in one call
+    monkeypatch.setattr(parallel, "SMALL", 1 << 40)       # the whole array in one call
     whole = run(1)
     for a, b, c in zip(one, two, whole):
         np.testing.assert_array_equal(a, b)

@@ -18,9 +18,6 @@ from ..backend import get_array_module
 from .optimizer import Optimizer
 
 
-ADAM_CHUNK_ELEMENTS = 1 << 16     # m, v, g, p and the scratch rows of a chunk: ~1.3 MB, in a core's cache
-
-
 class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         if lr < 0:
@@ -77,5 +74,5 @@ class Adam(Optimizer):
                 ss *= rate
                 param[r] -= ss
 
-            # in chunks of rows that stay in cache, on minigan's threads when there are several
-            parallel.over_batch(update, param, target=ADAM_CHUNK_ELEMENTS)
+            # in chunks of rows, on minigan's threads when there are several
+            parallel.over_batch(update, param)
