@@ -30,10 +30,11 @@ from .backend import backend_of, get_array_module
 
 DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
 PRODUCT_CHUNK_ELEMENTS = 1 << 22     # a chunk that holds a matrix product (~16 MB of its operands)
-PRODUCT_MIN_ROWS = 128               # fewer rows than this, and BLAS's packing of the other operand dominates
+PRODUCT_MIN_ROWS = 512               # a block of fewer rows ran 8-10% slower than the whole product on one core
 PRODUCT_MIN_MACS = 1 << 23           # a block of a product has at least this many multiply-adds (~0.1 ms)
 MIN_CHUNKS = 4                       # large work is cut into at least this many chunks
 SMALL = 1 << 17                      # up to this many elements in all, one chunk (a plain call)
+POOL_MIN_MACS = 1 << 24              # both(): two products of fewer multiply-adds run one after the other
 
 _num_threads = 1
 _pool = None
@@ -90,8 +91,8 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
     of the work; on a GPU (a CuPy array) the work is one chunk, since there every chunk
     would be more kernel launches and the device is parallel already.
     """
-    if backend_of(like) == "cupy":
-        return [fn(slice(0, n))]
+    if n * per_item <= SMALL and _blas_held is not None or backend_of(like) == "cupy":
+        return [fn(slice(0, n))]            # one chunk (the MLP's layers): no more Python than that
     parts = chunks(n, per_item, target, min_items)
     if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
         if _blas_held is not None:          # BLAS is at one thread already (set_workers)
@@ -100,6 +101,19 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
             return [fn(s) for s in parts]
     with _OneBlasThread():
         return _get_pool().map(fn, parts)
+
+
+def both(f, g, macs):
+    """``(f(), g())``: two independent products (a layer's input and weight gradients, ``macs``
+    multiply-adds in all) at once, one on each of two threads, when minigan has several and
+    they are worth a wake-up (:data:`POOL_MIN_MACS`: waking a pool thread that had slept for
+    a millisecond took 45-240 us on the virtual development machine, 8 us when it had just
+    worked); else one after the other. Each is computed whole by one thread, so the results
+    do not depend on the thread count."""
+    if _num_threads == 1 or getattr(_inside, "active", False) or macs < POOL_MIN_MACS:
+        return f(), g()
+    with _OneBlasThread():
+        return tuple(_get_pool().map(lambda h: h(), [f, g]))
 
 
 def matmul(a, b):
@@ -115,30 +129,29 @@ def matmul(a, b):
         # an outer product: one multiply an element, which is all BLAS computes too (it ran
         # at ~1 GFLOP/s on the (128, 1) @ (1, 6272) of the DCGAN's last layer)
         return a * b
-    count, per_item, other = (m, k + n, n) if m >= n else (n, k + m, m)
-    least = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (k * other)))
-    parts = 1 if backend_of(a) == "cupy" else len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, least))
-    if parts == 1 and backend_of(a) != "cupy" and m * n <= SMALL:
-        # a small result from a long inner dimension (a weight gradient summed over every pixel
-        # of the batch): blocks of k instead, their partial products added in block order
+    if m * n * k >= 2 * PRODUCT_MIN_MACS and backend_of(a) != "cupy":   # work for two blocks
+        xp = get_array_module(a, b)
+        count, per_item, other = (m, k + n, n) if m >= n else (n, k + m, m)
+        least = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (k * other)))
+        if len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, least)) > 1:
+            out = xp.empty((m, n), dtype=xp.result_type(a, b))
+            if m >= n:
+                def block(s):
+                    xp.matmul(a[s], b, out=out[s])
+            else:
+                def block(s):
+                    xp.matmul(a, b[:, s], out=out[:, s])
+            run(block, count, per_item, PRODUCT_CHUNK_ELEMENTS, least, like=a)
+            return out
         deep = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (m * n)))
-        if len(chunks(k, m + n, PRODUCT_CHUNK_ELEMENTS, deep)) > 1:
+        if m * n <= SMALL and len(chunks(k, m + n, PRODUCT_CHUNK_ELEMENTS, deep)) > 1:
+            # a small result of a long inner dimension (a weight gradient summed over every
+            # pixel of the batch): blocks of k, their partial products added in block order
             return sum_chunks(lambda s: a[:, s] @ b[s], k, m + n, PRODUCT_CHUNK_ELEMENTS, deep)
-    if parts == 1:
-        if _blas_held is not None:
-            return a @ b                    # one block: the plain product
-        with _OneBlasThread():
-            return a @ b
-    xp = get_array_module(a, b)
-    out = xp.empty((m, n), dtype=xp.result_type(a, b))
-    if m >= n:
-        def block(s):
-            xp.matmul(a[s], b, out=out[s])
-    else:
-        def block(s):
-            xp.matmul(a, b[:, s], out=out[:, s])
-    run(block, count, per_item, PRODUCT_CHUNK_ELEMENTS, least, like=a)
-    return out
+    if _blas_held is not None:
+        return a @ b                        # one block: the plain product
+    with _OneBlasThread():
+        return a @ b
 
 
 def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None):
@@ -260,5 +273,5 @@ class _OneBlasThread:
         return False
 
 
-__all__ = ["set_workers", "get_workers", "chunks", "run", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
-           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL"]
+__all__ = ["set_workers", "get_workers", "chunks", "run", "both", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
+           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL", "POOL_MIN_MACS"]
