@@ -103,14 +103,16 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
         return _get_pool().map(fn, parts)
 
 
-def both(f, g, macs):
+def both(f, g, macs, like=None):
     """``(f(), g())``: two independent products (a layer's input and weight gradients, ``macs``
     multiply-adds in all) at once, one on each of two threads, when minigan has several and
     they are worth a wake-up (:data:`POOL_MIN_MACS`: waking a pool thread that had slept for
     a millisecond took 45-240 us on the virtual development machine, 8 us when it had just
     worked); else one after the other. Each is computed whole by one thread, so the results
-    do not depend on the thread count."""
-    if _num_threads == 1 or getattr(_inside, "active", False) or macs < POOL_MIN_MACS:
+    do not depend on the thread count. ``like``: an array of the work; a CuPy one runs both
+    in turn (the GPU is parallel already)."""
+    if (_num_threads == 1 or getattr(_inside, "active", False) or macs < POOL_MIN_MACS
+            or backend_of(like) == "cupy"):
         return f(), g()
     with _OneBlasThread():
         return tuple(_get_pool().map(lambda h: h(), [f, g]))
