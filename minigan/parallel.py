@@ -168,8 +168,9 @@ def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, li
 
 def over_batch(fn, a, target=DEFAULT_CHUNK_ELEMENTS):
     """:func:`run` over chunks of the first axis of the array ``a`` (``fn(Ellipsis)`` once for a
-    0-d one): ``fn(s)`` works on ``a[s]`` and writes ``out[s]`` of arrays shaped like ``a``."""
-    if a.ndim == 0:
+    0-d one, or one small enough for one chunk): ``fn(s)`` works on ``a[s]`` and writes
+    ``out[s]`` of arrays shaped like ``a``."""
+    if a.ndim == 0 or (a.size <= SMALL and _blas_held is not None):
         return [fn(Ellipsis)]
     return run(fn, a.shape[0], a.size // max(1, a.shape[0]), target, like=a)
 
