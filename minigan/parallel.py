@@ -10,14 +10,16 @@ activation) writes its formula for one slice of the batch and hands it here:
 
 :func:`run` cuts ``range(n)`` into fixed chunks and calls the function once per chunk. With
 one thread (the default; see :func:`minigan.set_num_threads`) it is a plain loop in the
-caller, no pool; with more, the chunks go to a pool of that many threads kept for the life of
-the process.
+caller, no pool; with n threads, the caller and n - 1 pool threads kept for the life of the
+process each take the next chunk until none is left.
 NumPy releases the GIL inside its array loops and its matrix product, so the threads really
 run at once. The BLAS library under NumPy is held to one thread while chunks run
 (``threadpoolctl``), with one thread or many: each chunk's product is one thread's share,
 BLAS's own threads would only spin against the pool's, and a product's rounding changes with
 BLAS's thread count (measured with OpenBLAS, benchmarks/NOTES.md), so minigan's results would too.
-:func:`matmul` is a matrix product cut into fixed blocks of its result the same way.
+:func:`matmul` is a matrix product cut into fixed blocks of its result (or, for a small
+result, of its inner dimension) the same way; :func:`both` runs two independent products
+(a layer's input and weight gradients) one on each of two threads.
 
 Results do not depend on the thread count: the chunks are cut from the size of the work alone
 (:func:`chunks`, never from the number of threads), each element is computed by the same
