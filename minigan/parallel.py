@@ -18,8 +18,7 @@ run at once. The BLAS library under NumPy is held to one thread while chunks run
 BLAS's own threads would only spin against the pool's, and a product's rounding changes with
 BLAS's thread count (measured with OpenBLAS, benchmarks/NOTES.md), so minigan's results would too.
 :func:`matmul` is a matrix product cut into fixed blocks of its result (or, for a small
-result, of its inner dimension) the same way; :func:`both` runs two independent products
-(a layer's input and weight gradients) one on each of two threads.
+result, of its inner dimension) the same way.
 
 Results do not depend on the thread count: the chunks are cut from the size of the work alone
 (:func:`chunks`, never from the number of threads), each element is computed by the same
@@ -36,7 +35,6 @@ PRODUCT_MIN_ROWS = 512               # a block of fewer rows ran 8-10% slower th
 PRODUCT_MIN_MACS = 1 << 23           # a block of a product has at least this many multiply-adds (~0.1 ms)
 MIN_CHUNKS = 4                       # large work is cut into at least this many chunks
 SMALL = 1 << 17                      # up to this many elements in all, one chunk (a plain call)
-POOL_MIN_MACS = 1 << 24              # both(): two products of fewer multiply-adds run one after the other
 
 _num_threads = 1
 _pool = None
@@ -103,21 +101,6 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
             return [fn(s) for s in parts]
     with _OneBlasThread():
         return _get_pool().map(fn, parts)
-
-
-def both(f, g, macs, like=None):
-    """``(f(), g())``: two independent products (a layer's input and weight gradients, ``macs``
-    multiply-adds in all) at once, one on each of two threads, when minigan has several and
-    they are worth a wake-up (:data:`POOL_MIN_MACS`: waking a pool thread that had slept for
-    a millisecond took 45-240 us on the virtual development machine, 8 us when it had just
-    worked); else one after the other. Each is computed whole by one thread, so the results
-    do not depend on the thread count. ``like``: an array of the work; a CuPy one runs both
-    in turn (the GPU is parallel already)."""
-    if (_num_threads == 1 or getattr(_inside, "active", False) or macs < POOL_MIN_MACS
-            or backend_of(like) == "cupy"):
-        return f(), g()
-    with _OneBlasThread():
-        return tuple(_get_pool().map(lambda h: h(), [f, g]))
 
 
 def matmul(a, b):
@@ -278,5 +261,5 @@ class _OneBlasThread:
         return False
 
 
-__all__ = ["set_workers", "get_workers", "chunks", "run", "both", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
-           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL", "POOL_MIN_MACS"]
+__all__ = ["set_workers", "get_workers", "chunks", "run", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
+           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL"]

@@ -240,28 +240,6 @@ def test_one_thread_runs_the_chunks_in_the_caller_without_a_pool(restore_threads
     assert {threading.current_thread().name, "minigan-0"} == set(seen)
 
 
-def test_both_runs_two_products_at_once_when_they_are_large_and_gives_their_plain_bits(restore_threads):
-    import threading
-    rng = np.random.default_rng(5)
-    a = rng.standard_normal((128, 784)).astype(np.float32)
-    b = rng.standard_normal((784, 256)).astype(np.float32)
-    threads.set_threads(2)
-    barrier = threading.Barrier(2, timeout=10)
-
-    def product(x, y):
-        def f():
-            barrier.wait()                   # both must be running at the same time to pass
-            return x @ y
-        return f
-    one, two = parallel.both(product(a, b), product(a.T.copy(), a), macs=parallel.POOL_MIN_MACS)
-    np.testing.assert_array_equal(one, a @ b)
-    np.testing.assert_array_equal(two, a.T.copy() @ a)
-    # small work runs one after the other, in the caller: a barrier of two would never open
-    seen = parallel.both(lambda: threading.current_thread().name, lambda: threading.current_thread().name,
-                         macs=parallel.POOL_MIN_MACS - 1)
-    assert seen == (threading.current_thread().name,) * 2
-
-
 def test_linear_backward_gives_the_same_bits_with_one_and_two_threads(restore_threads):
     def grads(n_threads):
         threads.set_threads(n_threads)

@@ -32,12 +32,8 @@ class Linear(Function):
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = ctx.has_bias and ctx.needs_input_grad[2]
         g2 = g.reshape(-1, g.shape[-1])
-        if need_x and need_w and not isinstance(g, Tensor):   # two independent products: at once
-            gx, gw = parallel.both(lambda: _mm(g, weight), lambda: _mm(g2.T, x.reshape(-1, x.shape[-1])),
-                                   macs=2 * g2.size * weight.shape[1], like=g)
-        else:
-            gx = _mm(g, weight) if need_x else None
-            gw = _mm(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
+        gx = _mm(g, weight) if need_x else None
+        gw = _mm(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
         gb = g2.sum(axis=0) if need_b else None
         return gx, gw, gb
 
