@@ -40,7 +40,7 @@ _num_threads = 1
 _pool = None
 _blas = None                          # threadpoolctl's controllers of the loaded BLAS libraries
 _blas_held = None                     # set_workers' threadpool_limits (BLAS at one thread), kept in force
-_inside = threading.local()           # set in the pool's threads: a nested run() is a plain loop
+_inside = threading.local()           # set while a thread runs pool chunks: a nested run() is a plain loop
 _lock = threading.Lock()
 
 
@@ -91,15 +91,12 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
     of the work; on a GPU (a CuPy array) the work is one chunk, since there every chunk
     would be more kernel launches and the device is parallel already.
     """
-    if n * per_item <= SMALL and _blas_held is not None or backend_of(like) == "cupy":
-        return [fn(slice(0, n))]            # one chunk (the MLP's layers): no more Python than that
+    if backend_of(like) == "cupy":
+        return [fn(slice(0, n))]
     parts = chunks(n, per_item, target, min_items)
-    if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
-        if _blas_held is not None:          # BLAS is at one thread already (set_workers)
-            return [fn(s) for s in parts]
-        with _OneBlasThread():
-            return [fn(s) for s in parts]
     with _OneBlasThread():
+        if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
+            return [fn(s) for s in parts]
         return _get_pool().map(fn, parts)
 
 
@@ -135,10 +132,8 @@ def matmul(a, b):
             # a small result of a long inner dimension (a weight gradient summed over every
             # pixel of the batch): blocks of k, their partial products added in block order
             return sum_chunks(lambda s: a[:, s] @ b[s], k, m + n, PRODUCT_CHUNK_ELEMENTS, deep)
-    if _blas_held is not None:
-        return a @ b                        # one block: the plain product
     with _OneBlasThread():
-        return a @ b
+        return a @ b                        # one block: the plain product
 
 
 def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None):
@@ -153,9 +148,8 @@ def sum_chunks(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, li
 
 def over_batch(fn, a, target=DEFAULT_CHUNK_ELEMENTS):
     """:func:`run` over chunks of the first axis of the array ``a`` (``fn(Ellipsis)`` once for a
-    0-d one, or one small enough for one chunk): ``fn(s)`` works on ``a[s]`` and writes
-    ``out[s]`` of arrays shaped like ``a``."""
-    if a.ndim == 0 or (a.size <= SMALL and _blas_held is not None):
+    0-d one): ``fn(s)`` works on ``a[s]`` and writes ``out[s]`` of arrays shaped like ``a``."""
+    if a.ndim == 0:
         return [fn(Ellipsis)]
     return run(fn, a.shape[0], a.size // max(1, a.shape[0]), target, like=a)
 
@@ -236,23 +230,25 @@ class _Pool:
 
 
 class _OneBlasThread:
-    """A context in which the loaded BLAS libraries use one thread. It asks threadpoolctl's
+    """A context in which the loaded BLAS libraries use one thread. Nothing to do once
+    :func:`set_workers` holds them there, or inside a chunk; else it asks threadpoolctl's
     library controllers directly, and only changes a count that is not 1 already: entered
     around every chunked kernel, it must cost next to nothing (``threadpool_limits`` would
     list the loaded libraries every time)."""
 
     def __enter__(self):
         global _blas
+        self.saved = []
+        if _blas_held is not None or getattr(_inside, "active", False):
+            return self
         if _blas is None:
             from threadpoolctl import ThreadpoolController
             _blas = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
-        self.saved = []
-        if not getattr(_inside, "active", False):
-            for lib in _blas:
-                count = lib.get_num_threads()
-                if count != 1:
-                    lib.set_num_threads(1)
-                    self.saved.append((lib, count))
+        for lib in _blas:
+            count = lib.get_num_threads()
+            if count != 1:
+                lib.set_num_threads(1)
+                self.saved.append((lib, count))
         return self
 
     def __exit__(self, *exc):
