@@ -443,7 +443,7 @@ class Tensor:
         return self.array.ndim
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self.shape[_dim_index(dim, self.ndim, "size")]
 
     def numel(self):
         return int(self.array.size)
@@ -741,13 +741,13 @@ class Tensor:
 
     # ---------------------------------------------------------------- reductions
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        axis, keepdims = _axis_args(axis, keepdims, dim, keepdim)
+        axis, keepdims = _axis_args(axis, keepdims, dim, keepdim, self.ndim, "sum")
         if self.dtype.kind != "f":      # counting (e.g. correct predictions): int64, as in PyTorch
             return Tensor._make(self.array.sum(axis=axis, keepdims=keepdims, dtype=int64))
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        axis, keepdims = _axis_args(axis, keepdims, dim, keepdim)
+        axis, keepdims = _axis_args(axis, keepdims, dim, keepdim, self.ndim, "mean")
         return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -759,7 +759,7 @@ class Tensor:
         if unbiased is not None and correction is not None:
             raise TypeError("var/std: give unbiased= or correction=, not both")
         correction = (1 if unbiased is None else int(unbiased)) if correction is None else correction
-        axis = tuple(dim) if isinstance(dim, list) else dim
+        axis = _dims(dim, self.ndim, "var")
         axes = range(self.ndim) if axis is None else ((axis,) if _is_int(axis) else axis)
         n = 1
         for ax in axes:
@@ -777,7 +777,7 @@ class Tensor:
         """The p-norm over ``dim`` (all elements when None): ``(sum |x|^p)^(1/p)``;
         ``p="fro"`` is 2, ``p=inf`` the largest |x|, ``p=0`` the number of nonzero elements.
         At a zero vector the 2-norm's gradient is nan here (sqrt'(0)); PyTorch gives 0 there."""
-        axis = tuple(dim) if isinstance(dim, list) else dim
+        axis = _dims(dim, self.ndim, "norm")
         if p == "fro":
             p = 2
         if not isinstance(p, (int, float)) or isinstance(p, bool):
@@ -805,6 +805,7 @@ class Tensor:
         if dim is None:
             out = getattr(xp, name)(self.array)
             return Tensor._make(xp.asarray(out, dtype=int64).reshape((1,) * self.ndim if keepdim else ()))
+        dim = _dim_index(dim, self.ndim, name)
         out = getattr(xp, name)(self.array, axis=dim)
         if keepdim:
             out = xp.expand_dims(out, dim)
@@ -827,6 +828,7 @@ class Tensor:
             raise ValueError(f"{name}() of an empty tensor: there is no {name}imum")
         if dim is None:
             return self._amax_amin(None, False, "a" + name)
+        dim = _dim_index(dim, self.ndim, name)
         indices = self._arg("arg" + name, dim, keepdim=False)
         values = self[self._along(dim, indices.array)]
         if keepdim:
@@ -853,7 +855,7 @@ class Tensor:
 
     def _amax_amin(self, dim, keepdim, name):
         xp = backend.get_array_module(self.array)
-        axis = tuple(dim) if isinstance(dim, list) else dim
+        axis = _dims(dim, self.ndim, name)
         best = getattr(xp, name)(self.array, axis=axis, keepdims=True)
         if self.dtype.kind != "f":
             return Tensor._make(best if keepdim else getattr(xp, name)(self.array, axis=axis))
@@ -886,8 +888,10 @@ class Tensor:
     reshape_as = view_as
 
     def flatten(self, start_dim=0, end_dim=-1):
-        nd = max(self.ndim, 1)
-        s, e = start_dim % nd, end_dim % nd
+        s, e = _dim_index(start_dim, self.ndim, "flatten"), _dim_index(end_dim, self.ndim, "flatten")
+        if s > e:
+            raise ValueError(f"flatten: start_dim ({start_dim}) comes after end_dim ({end_dim}) in a "
+                             f"{self.ndim}-D tensor of shape {self.shape}")
         shape = self.shape[:s] + (-1,) + self.shape[e + 1:]
         return self.reshape(shape)
 
@@ -968,6 +972,7 @@ class Tensor:
     def transpose(self, dim0=0, dim1=1):
         """Swap two dimensions (PyTorch's meaning; ``.T`` reverses all of them)."""
         dims = list(range(self.ndim))
+        dim0, dim1 = _dim_index(dim0, self.ndim, "transpose"), _dim_index(dim1, self.ndim, "transpose")
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(dims)
 
@@ -1053,23 +1058,41 @@ class Tensor:
 
 
 def _dim_index(dim, ndim, op):
-    """``dim`` as a non-negative index below ``ndim``; an IndexError in PyTorch's words."""
+    """``dim`` as a non-negative index below ``ndim``; an IndexError in PyTorch's words.
+    The one check of a dimension argument: every op that takes one comes here (a 0-d
+    tensor accepts -1 and 0, as in PyTorch)."""
     n = max(ndim, 1)
-    if not _is_int(dim) or not -n <= dim < n:
+    if not _is_int(dim):
+        raise TypeError(f"{op}: a dimension must be an int, got {dim!r}")
+    if not -n <= dim < n:
         raise IndexError(f"{op}: dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
-    return dim % n
+    return int(dim) % n
 
 
-def _axis_args(axis, keepdims, dim, keepdim):
-    """Accept NumPy's (axis, keepdims) and PyTorch's (dim, keepdim) spellings."""
+def _dims(dim, ndim, op):
+    """A reduction's ``dim``: None (every dimension), an int, or a tuple/list of them,
+    checked by :func:`_dim_index`; returns None, an int or a tuple counted from 0. A
+    dimension named twice is an error, as in PyTorch."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(_dim_index(d, ndim, op) for d in dim)
+        for i, d in enumerate(dims):
+            if d in dims[:i]:
+                raise ValueError(f"{op}: dim {d} appears multiple times in the list of dims {tuple(dim)}")
+        return dims
+    return _dim_index(dim, ndim, op)
+
+
+def _axis_args(axis, keepdims, dim, keepdim, ndim, op):
+    """Accept NumPy's (axis, keepdims) and PyTorch's (dim, keepdim) spellings; the axes
+    checked against ``ndim`` (:func:`_dims`)."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    return axis, bool(keepdims)
+    return _dims(axis, ndim, op), bool(keepdims)
 
 
 # ---------------------------------------------------------------------- factories
@@ -1283,7 +1306,8 @@ def cat(tensors, axis=0, *, dim=None):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat/concatenate needs at least one tensor")
-    axis = ops.check_concatenate([t.shape for t in tensors], axis if dim is None else dim)
+    axis = _dim_index(axis if dim is None else dim, tensors[0].ndim, "cat")
+    axis = ops.check_concatenate([t.shape for t in tensors], axis)
     if all(t.dtype.kind != "f" for t in tensors):      # integer labels: nothing to differentiate
         xp = backend.get_array_module(*(t.array for t in tensors))
         return Tensor._make(xp.concatenate([t.array for t in tensors], axis=axis))
@@ -1303,8 +1327,7 @@ def stack(tensors, axis=0, *, dim=None):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack expects each tensor to be equal size, but got {tensors[0].shape} "
                              f"at entry 0 and {t.shape} at entry {i}")
-    nd = tensors[0].ndim + 1
-    axis = axis % nd
+    axis = _dim_index(axis, tensors[0].ndim + 1, "stack")     # a new dimension: ndim + 1 places
     return cat([t.reshape(t.shape[:axis] + (1,) + t.shape[axis:]) for t in tensors], axis=axis)
 
 

@@ -43,6 +43,47 @@ def test_squeeze_unsqueeze_errors():
     assert x.squeeze(0).shape == (2, 1)          # a dim that is not 1 is left alone, as in PyTorch
 
 
+# Every op that takes a dimension: PyTorch's IndexError (and words) for one out of range,
+# never a silent wrap-around, and a negative dimension meaning the same as its positive twin.
+DIM_OPS = {
+    "sum": lambda x, d: x.sum(d), "mean": lambda x, d: x.mean(dim=d), "var": lambda x, d: x.var(d),
+    "std": lambda x, d: x.std(d), "norm": lambda x, d: x.norm(dim=d), "amax": lambda x, d: x.amax(d),
+    "amin": lambda x, d: x.amin(d), "argmax": lambda x, d: x.argmax(d), "argmin": lambda x, d: x.argmin(d),
+    "max": lambda x, d: x.max(d).values, "min": lambda x, d: x.min(d).values,
+    "size": lambda x, d: minigan.tensor(float(x.size(d))), "flatten": lambda x, d: x.flatten(d),
+    "transpose": lambda x, d: x.transpose(d, 0), "cat": lambda x, d: minigan.cat([x, x], d),
+    "stack": lambda x, d: minigan.stack([x, x], d), "unsqueeze": lambda x, d: x.unsqueeze(d),
+    "softmax": lambda x, d: minigan.functional.softmax(x, dim=d),
+    "log_softmax": lambda x, d: minigan.functional.log_softmax(x, dim=d),
+}
+NEW_DIM = {"stack", "unsqueeze"}            # these name a place for a new dimension: ndim + 1 of them
+
+
+@FAST
+@given(data=st.data(), shape=shapes(min_dims=1, max_dims=3), op=st.sampled_from(sorted(DIM_OPS)))
+def test_every_dim_argument_is_checked_as_pytorch_does(data, shape, op):
+    x = minigan.tensor(data.draw(float64_arrays(shape)))
+    n = len(shape) + (op in NEW_DIM)
+    d = data.draw(st.integers(-n, n - 1))
+    assert np.array_equal(DIM_OPS[op](x, d).numpy(), DIM_OPS[op](x, d % n).numpy(), equal_nan=True)  # var of one value: nan
+    bad = data.draw(st.sampled_from([n, n + 1, -n - 1, -n - 2]))
+    with pytest.raises(IndexError, match=rf"dimension out of range \(expected to be in range of "
+                                         rf"\[{-n}, {n - 1}\], but got {bad}\)"):
+        DIM_OPS[op](x, bad)
+
+
+def test_dim_argument_type_repeats_and_flatten_order():
+    x = minigan.zeros(2, 3, 4)
+    with pytest.raises(TypeError, match="must be an int, got 1.0"):
+        x.sum(1.0)
+    with pytest.raises(ValueError, match="dim 0 appears multiple times"):
+        x.sum((0, -3))
+    with pytest.raises(ValueError, match="start_dim"):
+        x.flatten(2, 1)
+    assert x.sum((0, -1)).shape == (3,) and x.flatten(-2).shape == (2, 12)
+    assert minigan.tensor(5.0).sum(-1).shape == () and minigan.tensor(5.0).flatten().shape == (1,)
+
+
 @FAST
 @given(data=st.data(), shape=shapes(min_dims=1, max_dims=3))
 def test_expand_and_repeat_values_and_gradcheck(data, shape):

@@ -13,7 +13,7 @@ Both backwards use only ``* - .sum(axis, keepdims)`` on the saved output (arrays
 """
 from ..backend import get_array_module
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, _dim_index
 
 
 class LogSoftmax(Function):
@@ -59,13 +59,8 @@ def _dim(name, input, dim):
     if dim is None:
         # PyTorch guesses a dimension here (with a deprecation warning); guessing hides mistakes
         raise TypeError(f"{name}: say along which dimension, e.g. {name}(x, dim=1) for (N, C) scores")
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
-    nd = max(input.ndim, 1)
-    if not -nd <= dim < nd:
-        raise ValueError(f"{name}: dim {dim} is out of range for a {input.ndim}-D input of shape "
-                         f"{input.shape} (expected -{nd} <= dim < {nd})")
-    return dim % nd if input.ndim else None
+    dim = _dim_index(dim, input.ndim, name)      # an IndexError in PyTorch's words, as every dim
+    return dim if input.ndim else None
 
 
 def softmax(input, dim=None):
