@@ -194,7 +194,7 @@ def test_load_state_dict_restores_hyperparameters_and_copies_state():
     fresh = Adam([p], lr=1.0)
     fresh.load_state_dict(saved)
     assert fresh.param_groups[0]["lr"] == 0.05 and tuple(fresh.param_groups[0]["betas"]) == (0.5, 0.999)
-    assert not np.shares_memory(fresh.state[id(p)]["exp_avg"], saved["state"][0]["exp_avg"])
+    assert not np.shares_memory(fresh.state[p]["exp_avg"], saved["state"][0]["exp_avg"])
     with pytest.raises(ValueError, match="number of parameters"):
         Adam([minigan.tensor(P0, requires_grad=True), minigan.tensor(P0, requires_grad=True)]).load_state_dict(saved)
     wrong = copy.deepcopy(saved)
@@ -304,3 +304,16 @@ def test_logistic_regression_separates_points_with_sgd_momentum():
         opt.step()
     assert loss.item() < 0.05                           # measured: ~0.005
     np.testing.assert_array_equal(model(x).numpy() > 0, ys > 0.5)
+
+
+def test_state_is_keyed_by_the_parameter_as_in_pytorch():
+    """``opt.state[p]`` is the parameter's own state dict (PyTorch's defaultdict(dict)): empty
+    before its first step, and never handed to another tensor."""
+    p = minigan.tensor(P0, requires_grad=True)
+    opt = Adam([p], lr=0.1)
+    assert opt.state[p] == {}
+    (p * p).sum().backward()
+    opt.step()
+    assert opt.state[p]["step"] == 1 and opt.state[p]["exp_avg"].shape == p.shape
+    assert list(opt.state) == [p]
+    assert list(opt.state_dict()["state"]) == [0]

@@ -164,7 +164,7 @@ def test_adam_by_chunks_gives_the_bits_of_the_whole_array_update_for_any_thread_
         for _ in range(3):
             p.grad = minigan.tensor(rng.standard_normal(p.shape).astype(np.float32))
             opt.step()
-        return p.array.copy(), opt.state[id(p)]["exp_avg_sq"].copy()
+        return p.array.copy(), opt.state[p]["exp_avg_sq"].copy()
 
     assert len(parallel.chunks(700, 300)) > 1
     one, two = run(1), run(2)

@@ -41,10 +41,9 @@ class Adam(Optimizer):
     def step(self):
         for group, p, g in self._gradients():
             xp = get_array_module(p.array)
-            state = self.state.get(id(p))
-            if state is None:
-                state = self.state[id(p)] = {"step": 0, "exp_avg": xp.zeros_like(p.array),
-                                             "exp_avg_sq": xp.zeros_like(p.array)}
+            state = self.state[p]
+            if not state:                   # its first step
+                state.update(step=0, exp_avg=xp.zeros_like(p.array), exp_avg_sq=xp.zeros_like(p.array))
             beta1, beta2 = group["betas"]
             state["step"] += 1
             t = state["step"]

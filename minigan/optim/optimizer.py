@@ -1,4 +1,6 @@
 """What every optimizer shares: parameter groups, zero_grad, and state_dict for checkpoints."""
+from collections import defaultdict
+
 from .. import backend
 from ..tensor import Tensor, is_array
 
@@ -19,7 +21,10 @@ class Optimizer:
                 # a parameter with requires_grad=False is accepted, as in PyTorch: it never gets
                 # a .grad, so step() leaves it alone (a frozen layer can be unfrozen later)
             self.param_groups.append(group)
-        self.state = {}   # id(param) -> dict of arrays and counters
+        # the parameter itself -> its dict of arrays and counters (PyTorch's opt.state[p]); a
+        # Tensor hashes by identity, and keying by the object, not id(p), means a state can
+        # never pass to another tensor that reuses a collected one's id
+        self.state = defaultdict(dict)
 
     def _params(self):
         for group in self.param_groups:
@@ -54,7 +59,7 @@ class Optimizer:
         index = {id(p): i for i, (_, p) in enumerate(self._params())}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
-        state = {index[k]: dict(v) for k, v in self.state.items() if k in index}
+        state = {index[id(p)]: dict(v) for p, v in self.state.items() if id(p) in index and v}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -66,7 +71,7 @@ class Optimizer:
                              "number of parameters than this optimizer")
         for g, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in g.items() if k != "params"})
-        self.state = {}
+        self.state = defaultdict(dict)
         for i, s in state_dict["state"].items():
             p = params[int(i)]
             entry = {}
@@ -77,4 +82,4 @@ class Optimizer:
                                          f"{i} has shape {tuple(v.shape)}, the parameter {p.shape}")
                     v = backend.to_backend(v, p.backend).astype(p.dtype, copy=True)
                 entry[k] = v
-            self.state[id(p)] = entry
+            self.state[p] = entry

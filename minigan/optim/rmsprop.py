@@ -28,9 +28,9 @@ class RMSprop(Optimizer):
         for group, p, g in self._gradients():
             xp = get_array_module(p.array)
             dt = p.dtype.type
-            state = self.state.get(id(p))
-            if state is None:
-                state = self.state[id(p)] = {"step": 0, "square_avg": xp.zeros_like(p.array)}
+            state = self.state[p]
+            if not state:                   # its first step
+                state.update(step=0, square_avg=xp.zeros_like(p.array))
                 if group["momentum"] > 0:
                     state["momentum_buffer"] = xp.zeros_like(p.array)
                 if group["centered"]:

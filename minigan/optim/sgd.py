@@ -17,7 +17,7 @@ class SGD(Optimizer):
     def step(self):
         for group, p, g in self._gradients():
             if group["momentum"]:
-                state = self.state.setdefault(id(p), {})
+                state = self.state[p]
                 if "momentum_buffer" not in state:
                     state["momentum_buffer"] = g.copy()
                 else:
