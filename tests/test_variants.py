@@ -480,3 +480,20 @@ def test_eval_every_scores_a_generator_with_codes(tmp_path, gan):
     from minigan.evaluate import evaluate_checkpoint
     again = evaluate_checkpoint(tmp_path / gan, n=20, root=str(mnist_dir()))
     assert again["n"] == 20 and math.isfinite(again["fid"]) and again["fid"] > again["fid_floor"]
+
+
+def test_epoch_log_names_each_variants_own_quantities():
+    """The epoch line speaks of a critic's scores f(x) for WGAN and WGAN-GP, of D(x) for the
+    others, and says when an epoch held no generator step instead of printing nan."""
+    from minigan.training.run import epoch_line
+    from minigan.training.variants import get_variant
+    means = {"d_loss": -0.5, "g_loss": 0.25, "d_x": 0.75, "d_g_z": -0.125}
+    for name in ("wgan", "wgan-gp"):
+        line = epoch_line(get_variant(name).plot["names"], 3, 5, means, 1.0)
+        assert "critic loss -0.5000" in line and "f(x) 0.750" in line and "f(G(z)) -0.125" in line
+        assert "D(x)" not in line
+    for name in ("gan", "lsgan", "cgan", "infogan"):
+        line = epoch_line(get_variant(name).plot["names"], 3, 5, means, 1.0)
+        assert line.startswith("epoch 3/5  D loss -0.5000  G loss 0.2500  D(x) 0.750  D(G(z)) -0.125")
+    no_g = epoch_line(get_variant("wgan").plot["names"], 1, 1, {**means, "g_loss": float("nan")}, 1.0)
+    assert "G loss - (no generator step this epoch)" in no_g and "nan" not in no_g

@@ -129,7 +129,8 @@ def plot_history(history, path, title="", style=None):
         position = lambda m: numpy.arange(m) + width                       # noqa: E731
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
     real_name, fake_name = style["output_names"]
-    for ax, pairs in ((ax1, (("d_loss", "D loss"), ("g_loss", "G loss"))),
+    d_name, g_name = style["names"][:2]
+    for ax, pairs in ((ax1, (("d_loss", d_name), ("g_loss", g_name))),
                       (ax2, (("d_x", real_name), ("d_g_z", fake_name)))):
         for key, label in pairs:
             if steps[key]:

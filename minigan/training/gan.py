@@ -89,7 +89,9 @@ class GAN:
             "output_title": "discriminator outputs", "output_label": "mean probability of 'real'", "output_names": ("mean D(x), real", "mean D(G(z)), fake"),
             "references": ((math.log(4), "log 4: D loss when D = 1/2"),
                            (math.log(2), "log 2: G loss when D = 1/2")),
-            "output_reference": (0.5, "1/2: D cannot tell")}
+            "output_reference": (0.5, "1/2: D cannot tell"),
+            # the short names of d_loss, g_loss, d_x, d_g_z in the epoch log and the legends
+            "names": ("D loss", "G loss", "D(x)", "D(G(z))")}
 
     @classmethod
     def build_models(cls, model, z_dim=100, features=784):

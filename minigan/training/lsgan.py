@@ -24,7 +24,8 @@ class LSGAN(GAN):
     plot = {"loss_label": "least-squares loss", "output_range": None, "output_title": "discriminator scores",
             "output_names": ("mean D(x), real", "mean D(G(z)), fake"),
             "references": ((0.25, "1/4: D loss when D = 1/2"), (0.125, "1/8: G loss when D = 1/2")),
-            "output_reference": (0.5, "1/2: the best D when p_g = p_data")}
+            "output_reference": (0.5, "1/2: the best D when p_g = p_data"),
+            "names": GAN.plot["names"]}
 
     @classmethod
     def build_models(cls, model, z_dim=100, features=784):

@@ -331,6 +331,17 @@ def _time_per_step(gan, loader, batch_size):
     return seconds
 
 
+def epoch_line(names, epoch, epochs, means, seconds):
+    """The epoch's log line, in the variant's own names (``plot["names"]``: a WGAN's critic
+    scores are f(x), not probabilities D(x)). An epoch that held no generator step (k > 1 on
+    a few batches) says so instead of printing "G loss nan"."""
+    d_name, g_name, real_name, fake_name = names
+    g = means.get("g_loss", float("nan"))
+    g_text = f"{g:.4f}" if g == g else "- (no generator step this epoch)"
+    return (f"epoch {epoch}/{epochs}  {d_name} {means['d_loss']:.4f}  {g_name} {g_text}  "
+            f"{real_name} {means['d_x']:.3f}  {fake_name} {means['d_g_z']:.3f}  ({seconds:.1f} s)")
+
+
 def _title(config):
     name = DATASETS[config.dataset].name if config.dataset in DATASETS else config.dataset
     if config.gan == "gan":
@@ -416,8 +427,7 @@ def train(config, resume=False, overwrite=False, dataset=None, log=print, given=
             seconds = time.perf_counter() - t0
             add_steps(history, steps, epoch)
             add_epoch(history, epoch, means, seconds)
-            log(f"epoch {epoch}/{config.epochs}  D loss {means['d_loss']:.4f}  G loss {means['g_loss']:.4f}  "
-                f"D(x) {means['d_x']:.3f}  D(G(z)) {means['d_g_z']:.3f}  ({seconds:.1f} s)")
+            log(epoch_line(gan.plot["names"], epoch, config.epochs, means, seconds))
             last = epoch == config.epochs
             samples = gan.sample(*fixed)
             frames.append((image_grid(samples) * 255).round().astype(numpy.uint8))

@@ -22,7 +22,8 @@ from .gan import GAN, check_k, course_networks, frozen
 
 CRITIC_PLOT = {"loss_label": "critic and generator losses", "output_range": None,
                "output_title": "critic scores", "output_names": ("mean f(x), real", "mean f(G(z)), fake"),
-               "references": (), "output_reference": None}
+               "references": (), "output_reference": None,
+               "names": ("critic loss", "G loss", "f(x)", "f(G(z))")}
 
 
 def check_positive(name, flag, value):
