@@ -77,6 +77,55 @@ def check_conv_settings(kernel_size, stride=1, padding=0, dilation=1, output_pad
     return result
 
 
+def resolve_padding(padding, kernel_size, stride=1, dilation=1):
+    """PyTorch's padding strings as pairs: ``"valid"`` is no padding; ``"same"`` pads
+    d(k - 1)/2 on each side so that H_out = H (stride 1 only, as in PyTorch). Anything else is
+    returned as given, for :func:`check_conv_settings` to check.
+
+    PyTorch pads an even kernel's "same" unevenly (one more row after than before); minigan's
+    padding is the same on both sides, so that case is a ValueError here, saying what to do."""
+    if not isinstance(padding, str):
+        return padding
+    if padding == "valid":
+        return 0, 0
+    if padding != "same":
+        raise ValueError(f"padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
+    if _pair(stride, "stride") != (1, 1):
+        raise ValueError(f"padding='same' is not supported for strided convolutions (stride={stride!r}), "
+                         "as in PyTorch: H_out = H needs stride 1")
+    pads = []
+    for k, d in zip(_pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")):
+        total = d * (k - 1)
+        if total % 2:
+            raise ValueError(f"padding='same' with kernel_size={kernel_size!r} and dilation={dilation!r} needs "
+                             f"{total} rows of padding, which cannot be split evenly before and after: minigan "
+                             "pads both sides alike, so use an odd kernel_size or explicit padding")
+        pads.append(total // 2)
+    return tuple(pads)
+
+
+def transpose_output_padding(in_size, out_size, kernel, stride, padding, dilation):
+    """The output_padding with which a transposed convolution maps ``in_size`` to ``out_size``
+    (pairs): output_padding = H_out - ((H - 1)s - 2p + d(k - 1) + 1), per dimension, nothing
+    checked. It is also the one that makes the convolution's floor map ``out_size`` back to
+    ``in_size``, (H_out + 2p - d(k - 1) - 1) mod s."""
+    return tuple(ho - ((h - 1) * s - 2 * p + d * (k - 1) + 1)
+                 for h, ho, k, s, p, d in zip(in_size, out_size, kernel, stride, padding, dilation))
+
+
+def output_padding_for_size(in_size, output_size, kernel, stride, padding, dilation):
+    """PyTorch's ``ConvTranspose2d.forward(x, output_size)``: the output_padding that gives
+    exactly ``output_size`` (H, W) for an input of spatial size ``in_size``, or a ValueError
+    naming the sizes that are possible (those of output_padding 0 to stride - 1)."""
+    smallest = transpose_output_padding(in_size, (0, 0), kernel, stride, padding, dilation)
+    low = tuple(-v for v in smallest)
+    high = tuple(lo + s - 1 for lo, s in zip(low, stride))
+    if not all(lo <= o <= hi for lo, o, hi in zip(low, output_size, high)):
+        raise ValueError(f"requested an output size of {tuple(output_size)}, but valid sizes range from "
+                         f"{low} to {high} (for an input of size {tuple(in_size)})")
+    return transpose_output_padding(in_size, output_size, kernel, stride, padding, dilation)
+
+
 # --------------------------------------------------------------------------- the formulas
 def conv_out(h, k, s, p, d):
     """floor((h + 2p - d(k - 1) - 1) / s) + 1 for one dimension, nothing checked: the kernels
@@ -134,10 +183,11 @@ def conv2d_output_size(h, kernel_size, stride=1, padding=0, dilation=1):
 
     ``h`` and the settings are ints (returns an int) or (height, width) pairs (returns a pair;
     an int setting applies to both). Raises ValueError, with the arithmetic, for invalid settings
-    or an output smaller than 1.
+    or an output smaller than 1. ``padding`` may be "valid" or "same" (:func:`resolve_padding`).
     """
-    k, s, p, d = check_conv_settings(kernel_size, stride, padding, dilation)
-    if not _is_pair_call(h, kernel_size, stride, padding, dilation):
+    pairs = resolve_padding(padding, kernel_size, stride, dilation)
+    k, s, p, d = check_conv_settings(kernel_size, stride, pairs, dilation)
+    if not _is_pair_call(h, kernel_size, stride, 0 if isinstance(padding, str) else padding, dilation):
         return _conv_dim(int(h), k[0], s[0], p[0], d[0], "output size")
     return conv2d_output_hw(_pair(h, "size"), k, s, p, d)
 

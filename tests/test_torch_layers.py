@@ -170,3 +170,61 @@ def test_module_requires_grad_and_zero_grad():
 def test_nn_functional_is_pytorchs_spelling_of_functional():
     import minigan.nn.functional as NF
     assert NF.mse_loss is F.mse_loss and NF.one_hot is F.one_hot and set(NF.__all__) == set(F.__all__)
+
+
+# ----------------------------------------------------------------------------- PyTorch's conv extras
+@settings(**SETTINGS)
+@given(st.integers(3, 9), st.integers(3, 9), st.sampled_from([1, 3, 5]), st.sampled_from([1, 3]),
+       st.integers(1, 2), st.integers(1, 3))
+def test_padding_same_keeps_the_size_and_equals_explicit_padding(h, w, kh, kw, d, c_out):
+    """padding="same" is the symmetric d(k - 1)/2 of an odd kernel; "valid" is 0 (PyTorch's strings)."""
+    rng = np.random.default_rng(0)
+    x = tensor(rng.standard_normal((2, 2, h, w)))
+    same = nn.Conv2d(2, c_out, (kh, kw), padding="same", dilation=d).double()
+    explicit = nn.Conv2d(2, c_out, (kh, kw), padding=(d * (kh - 1) // 2, d * (kw - 1) // 2), dilation=d).double()
+    explicit.load_state_dict(same.state_dict())
+    out = same(x)
+    assert out.shape == (2, c_out, h, w) and np.array_equal(out.numpy(), explicit(x).numpy())
+    assert "padding=same" in repr(same)
+    assert minigan.conv_arithmetic.conv2d_output_size((h, w), (kh, kw), padding="same", dilation=d) == (h, w)
+    if h >= d * (kh - 1) + 1 and w >= d * (kw - 1) + 1:
+        valid = nn.Conv2d(2, c_out, (kh, kw), padding="valid", dilation=d).double()
+        assert valid(x).shape == (2, c_out, h - d * (kh - 1), w - d * (kw - 1))
+    weight = tensor(rng.standard_normal((c_out, 2, kh, kw)), requires_grad=True)
+    xg = tensor(x.numpy(), requires_grad=True)
+    assert gradcheck(lambda a, b: F.conv2d(a, b, padding="same", dilation=d), [xg, weight])
+
+
+def test_padding_strings_that_cannot_be_honoured_are_explained():
+    with pytest.raises(ValueError, match="cannot be split evenly"):
+        nn.Conv2d(1, 1, 4, padding="same")          # PyTorch pads 1 before, 2 after; minigan pads alike
+    with pytest.raises(ValueError, match="not supported for strided convolutions"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="'valid' or 'same', got 'full'"):
+        F.conv2d(tensor(np.zeros((1, 1, 4, 4))), tensor(np.zeros((1, 1, 3, 3))), padding="full")
+
+
+@settings(**SETTINGS)
+@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 3), st.integers(0, 2), st.data())
+def test_conv_transpose_output_size_picks_the_output_padding(h, k, s, p, data):
+    """forward(x, output_size): every size from output_padding 0 to s - 1 is produced exactly,
+    by the same layer; any other size is a ValueError listing the possible ones."""
+    low = (h - 1) * s - 2 * p + (k - 1) + 1
+    if low < 1:
+        return
+    layer = nn.ConvTranspose2d(2, 3, k, s, p).double()
+    x = tensor(np.random.default_rng(0).standard_normal((1, 2, h, h)))
+    for op in range(s):
+        want = nn.ConvTranspose2d(2, 3, k, s, p, output_padding=op).double()
+        want.load_state_dict(layer.state_dict())
+        assert np.array_equal(layer(x, output_size=(low + op, low + op)).numpy(), want(x).numpy())
+        size = (low + op, low + s - 1 - op)              # each dimension on its own; (N, C, H, W) form
+        assert layer(x, output_size=[1, 3, *size]).shape == (1, 3) + size
+    with pytest.raises(ValueError, match=rf"valid sizes range from \({low}, {low}\) to \({low + s - 1}, {low + s - 1}\)"):
+        layer(x, output_size=(low + s, low))
+
+
+def test_functional_activations_accept_inplace_as_pytorch():
+    x = tensor(np.array([-2.0, 0.0, 3.0]))
+    assert np.array_equal(F.relu(x, inplace=True).numpy(), [0.0, 0.0, 3.0])
+    assert np.array_equal(F.leaky_relu(x, 0.5, inplace=True).numpy(), [-1.0, 0.0, 3.0])

@@ -5,13 +5,14 @@ from ..ops import LeakyReLU, ReLU, Sigmoid, Tanh
 __all__ = ["relu", "leaky_relu", "tanh", "sigmoid", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 
 
-def relu(x):
-    """max(x, 0), elementwise."""
+def relu(x, inplace=False):
+    """max(x, 0), elementwise. ``inplace`` is accepted for PyTorch's code and ignored: minigan
+    computes out of place (docs/coming_from_pytorch.md)."""
     return ReLU.apply(x)
 
 
-def leaky_relu(x, negative_slope=0.01):
-    """x for x > 0, negative_slope * x otherwise."""
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    """x for x > 0, negative_slope * x otherwise (``inplace``: as in :func:`relu`)."""
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 

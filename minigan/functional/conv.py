@@ -80,15 +80,6 @@ def _scatter(rows, w2, in_shape, kernel, stride, padding, dilation, out_size):
 
 
 # --------------------------------------------------------------------------- the kernels
-def _transpose_output_padding(in_size, out_size, kernel, stride, padding, dilation):
-    """The output_padding that makes conv_transpose2d map ``out_size`` back to exactly
-    ``in_size``: the floor in the convolution's size formula maps ``s`` input sizes to one
-    output size, and output_padding = H + 2p - d(k - 1) - 1 - (Ho - 1)s (which is
-    (H + 2p - d(k - 1) - 1) mod s for the formula's Ho) says which of them it was."""
-    return tuple(h + 2 * p - d * (k - 1) - 1 - (ho - 1) * s
-                 for h, ho, k, s, p, d in zip(in_size, out_size, kernel, stride, padding, dilation))
-
-
 def _raw(a):
     return a.array if isinstance(a, Tensor) else a
 
@@ -136,7 +127,9 @@ class Conv2d(Function):
         st = ctx.settings
         gx = gw = gb = None
         if need_x:
-            op = _transpose_output_padding(x.shape[2:], g.shape[2:], weight.shape[2:], **st)
+            # the floor in the convolution's size formula maps s input sizes to one output
+            # size; this output_padding says which one x had
+            op = conv_arithmetic.transpose_output_padding(g.shape[2:], x.shape[2:], weight.shape[2:], **st)
             gx = ConvTranspose2d.run(g, weight, output_padding=op, **st)
         if need_w:
             gw = Conv2dWeight.run(x, g, kernel=weight.shape[2:], cols=ctx.cols, **st)
@@ -220,7 +213,7 @@ class Conv2dWeight(Function):
         st = ctx.settings
         gx = gg_g = None
         if ctx.needs_input_grad[0]:
-            op = _transpose_output_padding(x.shape[2:], g.shape[2:], gg.shape[2:], **st)
+            op = conv_arithmetic.transpose_output_padding(g.shape[2:], x.shape[2:], gg.shape[2:], **st)
             gx = ConvTranspose2d.run(g, gg, output_padding=op, **st)
         if ctx.needs_input_grad[1]:
             gg_g = Conv2d.run(x, gg, out_size=g.shape[2:], **st)
@@ -268,6 +261,10 @@ def _output_size(name, x, size_fn, *args):
 def _conv2d(name, x, weight, bias, stride, padding, dilation):
     """conv2d with ``name`` (a layer's printout, or "conv2d") in its error messages."""
     _check_args(name, x, weight, bias, "(C_out, C_in, kH, kW)", 1, 0)
+    try:
+        padding = conv_arithmetic.resolve_padding(padding, weight.shape[2:], stride, dilation)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"{name}: {e}") from None
     _, stride, padding, dilation = _settings(name, weight.shape[2:], stride, padding, dilation)
     _output_size(name, x, conv_arithmetic.conv2d_output_hw, weight.shape[2:], stride, padding, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
@@ -288,7 +285,9 @@ def _conv_transpose2d(name, x, weight, bias, stride, padding, output_padding, di
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """2-D convolution of x (N, C_in, H, W) with weight (C_out, C_in, kH, kW) -> (N, C_out, Ho, Wo).
 
-    stride, padding, dilation: int or (h, w) pair. Ho = floor((H + 2p - d(kH - 1) - 1)/s) + 1.
+    stride, padding, dilation: int or (h, w) pair; padding may also be "valid" (0) or "same"
+    (Ho = H: stride 1, and an even d(k - 1) to split; conv_arithmetic.resolve_padding).
+    Ho = floor((H + 2p - d(kH - 1) - 1)/s) + 1.
     """
     return _conv2d("conv2d", x, weight, bias, stride, padding, dilation)
 
