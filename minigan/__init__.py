@@ -18,15 +18,15 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import cupy_available, get_backend, manual_seed, set_backend
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .tensor import (BoolTensor, DoubleTensor, FloatTensor, LongTensor, Tensor, allclose, arange,
-                     as_tensor, bool_, cat, concatenate, empty, empty_like, float32, float64,
+                     as_tensor, bool_, cat, concatenate, empty, empty_like, eye, float32, float64,
                      from_numpy, full, full_like, get_default_dtype, int32, int64, is_tensor,
                      linspace, maximum, minimum, numel, ones, ones_like, rand, rand_like, randint,
                      randn, randn_like, randperm, set_default_dtype, stack, tensor, uint8, where,
                      zeros, zeros_like)
 from .device import device  # noqa: E402  (after tensor: device's op needs Tensor)
-from .tensor_functions import (abs, add, argmax, argmin, clamp, clip, clone, div, exp, flatten,  # noqa: A004
-                               isfinite, log, matmul, max, mean, min, mul, norm, permute, pow,
-                               relu, reshape, sigmoid, sqrt, squeeze, std, sub, sum, t, tanh,
+from .tensor_functions import (abs, add, argmax, argmin, bmm, chunk, clamp, clip, clone, div, exp, flatten,  # noqa: A004
+                               isfinite, log, masked_fill, matmul, max, mean, min, mm, mul, norm, permute, pow,
+                               relu, reshape, sigmoid, split, sqrt, squeeze, std, sub, sum, t, tanh,
                                transpose, unsqueeze, var)
 
 # PyTorch's dtype names (they shadow the builtins only inside this module, which uses none)

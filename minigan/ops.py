@@ -492,9 +492,9 @@ class Cast(Function):
     changes_dtype = True
 
     @staticmethod
-    def forward(ctx, a, dtype):
+    def forward(ctx, a, dtype, order="K"):
         ctx.dtype = a.dtype
-        return a.astype(dtype)
+        return a.astype(dtype, order=order)     # "K": the input's layout; "C": row-major
 
     @staticmethod
     def backward(ctx, g):

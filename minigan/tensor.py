@@ -677,7 +677,20 @@ class Tensor:
     def matmul(self, other):
         return self @ other
 
-    mm = matmul
+    def mm(self, mat2):
+        """The product of two matrices; 2-D only, as PyTorch's ``mm`` (``matmul`` broadcasts)."""
+        for name, t in (("self", self), ("mat2", mat2)):
+            if not isinstance(t, Tensor) or t.ndim != 2:
+                raise ValueError(f"mm: {name} must be a matrix (a 2-D tensor), got "
+                                 f"{getattr(t, 'shape', type(t).__name__)}; matmul broadcasts other shapes")
+        return self @ mat2
+
+    def bmm(self, mat2):
+        """Batched product (B, n, m) @ (B, m, p) -> (B, n, p); 3-D with equal B only, as PyTorch's ``bmm``."""
+        if not isinstance(mat2, Tensor) or self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
+            raise ValueError(f"bmm: expected two 3-D tensors (B, n, m) and (B, m, p) with the same B, got "
+                             f"{self.shape} and {getattr(mat2, 'shape', type(mat2).__name__)}")
+        return self @ mat2
 
     def __neg__(self):
         if self.dtype.kind != "f":
@@ -719,6 +732,32 @@ class Tensor:
     def __ne__(self, other):
         return self._compare(other, lambda a, b: a != b)
 
+    # PyTorch's method names for the comparisons
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def masked_fill(self, mask, value):
+        """``value`` where the boolean ``mask`` holds (broadcast to this shape), this tensor
+        elsewhere; the gradient passes where the mask is False."""
+        if isinstance(mask, Tensor) and mask.dtype != bool_:
+            raise TypeError(f"masked_fill: mask must be a boolean tensor, got {mask.dtype}; compare first, e.g. x > 0")
+        return where(mask, value, self)
+
     def __invert__(self):
         if self.dtype.kind not in "iub":
             raise TypeError(f"~ needs a boolean or integer tensor, got {self.dtype}")
@@ -730,11 +769,14 @@ class Tensor:
     def __or__(self, other):
         return self._compare(other, lambda a, b: a | b)
 
-    def any(self):
-        return bool(self.array.any())
+    def any(self, dim=None, keepdim=False):
+        """Whether any element (along ``dim``) is nonzero: a bool tensor, as in PyTorch
+        (``if t.any():`` reads its single value)."""
+        return Tensor._make(self.array.any(axis=_dims(dim, self.ndim, "any"), keepdims=bool(keepdim)))
 
-    def all(self):
-        return bool(self.array.all())
+    def all(self, dim=None, keepdim=False):
+        """Whether every element (along ``dim``) is nonzero: a bool tensor, as in PyTorch."""
+        return Tensor._make(self.array.all(axis=_dims(dim, self.ndim, "all"), keepdims=bool(keepdim)))
 
     def isfinite(self):
         return Tensor._make(backend.get_array_module(self.array).isfinite(self.array))
@@ -953,6 +995,45 @@ class Tensor:
             if r != 1:
                 out = cat([out] * r, dim=d) if r else out[(slice(None),) * d + (slice(0, 0),)]
         return out
+
+    def contiguous(self):
+        """This tensor when its storage is already in row-major order (PyTorch returns self
+        then too), else a row-major copy that stays in the graph."""
+        if self.array.flags.c_contiguous:
+            return self
+        if self.dtype.kind != "f":
+            return Tensor._make(backend.get_array_module(self.array).ascontiguousarray(self.array))
+        return ops.Cast.apply(self, dtype=self.dtype, order="C")
+
+    def chunk(self, chunks, dim=0):
+        """Up to ``chunks`` pieces along ``dim``, each ceil(n / chunks) long but the last (so
+        there can be fewer pieces, as in PyTorch). Views of the slices, in the graph."""
+        if not _is_int(chunks) or chunks < 1:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        d = _dim_index(dim, self.ndim, "chunk")
+        n = self.shape[d]
+        return self.split(max(1, -(-n // chunks)), d)
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces along ``dim``: of ``split_size`` each (the last may be shorter), or of the
+        given list of sizes, which must add up to the dimension's length (PyTorch's rule)."""
+        d = _dim_index(dim, self.ndim, "split")
+        n = self.shape[d]
+        if _is_int(split_size_or_sections):
+            size = split_size_or_sections
+            if size < 1 and n:
+                raise ValueError(f"split: split_size must be a positive int, got {size!r}")
+            sizes = [min(size, n - start) for start in range(0, n, size)] if n else [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if not all(_is_int(s) and s >= 0 for s in sizes) or sum(sizes) != n:
+                raise ValueError(f"split: sizes {sizes} must be ints >= 0 adding up to the length {n} "
+                                 f"of dimension {dim} (shape {self.shape})")
+        pieces, start = [], 0
+        for size in sizes:
+            pieces.append(self[(slice(None),) * d + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
 
     def clone(self):
         """A copy with its own storage, still in the graph (the gradient passes through)."""
@@ -1176,6 +1257,12 @@ def _new(name, fill, shape, dtype, device, requires_grad):
     shape = _shape_args(shape, name)
     dtype = _default_dtype if dtype is None else _as_dtype(dtype)
     return _wrap(fill(_backend_name(device), shape, dtype), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The n x m identity matrix (m = n when not given)."""
+    m = n if m is None else m
+    return _new("eye", lambda b, s, d: backend.get_module(b).eye(*s, dtype=d), (n, m), dtype, device, requires_grad)
 
 
 def zeros(*shape, dtype=None, device=None, requires_grad=False):

@@ -4,9 +4,9 @@ called on its first argument, so there is one definition of each operation (in
 :mod:`minigan.tensor`)."""
 from .tensor import Tensor
 
-__all__ = ["abs", "add", "argmax", "argmin", "clamp", "clip", "clone", "div", "exp", "flatten",
-           "isfinite", "log", "matmul", "max", "mean", "min", "mul", "norm", "permute", "pow",
-           "relu", "reshape", "sigmoid", "sqrt", "squeeze", "std", "sub", "sum", "t", "tanh",
+__all__ = ["abs", "add", "argmax", "argmin", "bmm", "chunk", "clamp", "clip", "clone", "div", "exp", "flatten",
+           "isfinite", "log", "masked_fill", "matmul", "max", "mean", "min", "mm", "mul", "norm", "permute", "pow",
+           "relu", "reshape", "sigmoid", "split", "sqrt", "squeeze", "std", "sub", "sum", "t", "tanh",
            "transpose", "unsqueeze", "var"]
 
 

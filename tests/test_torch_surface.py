@@ -341,3 +341,70 @@ def test_indexing_with_integer_tensors_and_comparisons():
     one_hot = minigan.zeros(3, 4)
     one_hot[minigan.arange(3), labels] = 1.0
     np.testing.assert_array_equal(one_hot.numpy(), np.eye(4, dtype=np.float32)[[0, 3, 1]])
+
+
+# ----------------------------------------------------------------------------- more of PyTorch's names
+@FAST
+@given(data=st.data(), shape=shapes(min_dims=1, max_dims=3))
+def test_chunk_and_split_follow_pytorchs_sizes_and_pass_gradients(data, shape):
+    a = data.draw(float64_arrays(shape))
+    d = data.draw(dims_of(shape))
+    n = shape[d]
+    chunks = data.draw(st.integers(1, n + 2))
+    x = leaf(a)
+    pieces = x.chunk(chunks, d)
+    size = -(-n // chunks)                    # PyTorch: ceil(n / chunks) each, the last shorter
+    assert [p.shape[d] for p in pieces] == [min(size, n - s) for s in range(0, n, size)]
+    assert np.array_equal(np.concatenate([p.numpy() for p in pieces], axis=d), a)
+    sizes = data.draw(st.lists(st.integers(0, n), min_size=1, max_size=3).filter(lambda s: sum(s) <= n))
+    sizes = sizes + [n - sum(sizes)]
+    parts = minigan.split(x, sizes, dim=d)
+    assert [p.shape[d] for p in parts] == sizes
+    assert np.array_equal(np.concatenate([p.numpy() for p in parts], axis=d), a)
+    weights = [float(i + 1) for i in range(len(sizes))]
+    assert minigan.gradcheck(lambda t: sum(w * (p * p).sum() for w, p in zip(weights, t.split(sizes, d))), [x])
+
+
+def test_split_chunk_errors():
+    x = minigan.zeros(5, 3)
+    with pytest.raises(ValueError, match="adding up to the length 5"):
+        x.split([1, 1])
+    with pytest.raises(ValueError, match="positive int"):
+        x.chunk(0)
+    with pytest.raises(IndexError, match="dimension out of range"):
+        x.split(2, dim=2)
+
+
+@FAST
+@given(data=st.data(), shape=shapes(min_dims=2, max_dims=3))
+def test_contiguous_masked_fill_and_comparison_methods(data, shape):
+    a = data.draw(float64_arrays(shape))
+    x = leaf(a)
+    t = x.transpose(0, 1)
+    c = t.contiguous()
+    assert c.array.flags.c_contiguous and np.array_equal(c.numpy(), a.swapaxes(0, 1))
+    assert x.contiguous() is x                # already row-major: itself, as PyTorch
+    assert minigan.gradcheck(lambda v: (v.transpose(0, 1).contiguous() ** 2).sum(), [x])
+    mask = a > 0
+    assert np.array_equal(x.masked_fill(minigan.tensor(mask), -1.0).numpy(), np.where(mask, -1.0, a))
+    assert minigan.gradcheck(lambda v: (v.masked_fill(minigan.tensor(mask), 2.0) ** 2).sum(), [x])
+    for name, op in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                     ("gt", np.greater), ("ge", np.greater_equal)):
+        assert np.array_equal(getattr(x, name)(0.5).numpy(), op(a, 0.5))
+    assert x.gt(0).all(dim=0).shape == shape[1:] and x.gt(0).any(dim=(0, 1), keepdim=True).shape[:2] == (1, 1)
+    assert (x.gt(0).all()).item() == bool(mask.all()) and (x.gt(0).any()).item() == bool(mask.any())
+
+
+def test_mm_bmm_eye_and_nn_functional():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 5))
+    assert np.allclose(minigan.bmm(leaf(a), leaf(b)).numpy(), a @ b)
+    assert np.allclose(minigan.mm(leaf(a[0]), leaf(b[0])).numpy(), a[0] @ b[0])
+    with pytest.raises(ValueError, match="mm: self must be a matrix"):
+        minigan.mm(leaf(a), leaf(b[0]))
+    with pytest.raises(ValueError, match="bmm: expected two 3-D tensors"):
+        minigan.bmm(leaf(a), leaf(b[:1]))
+    assert np.array_equal(minigan.eye(3).numpy(), np.eye(3)) and minigan.eye(2, 3).shape == (2, 3)
+    assert minigan.eye(2).dtype == minigan.float32
+    import minigan.nn as nn
+    assert nn.functional.one_hot is minigan.functional.one_hot   # reachable as PyTorch's nn.functional

@@ -1,5 +1,5 @@
 """minigan.nn: layers as Modules, with PyTorch's names, arguments, printouts and state_dict keys."""
-from . import init
+from . import functional, init         # functional: nn.functional after ``import minigan.nn as nn``, as in PyTorch
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Sequential
