@@ -5,6 +5,7 @@ DCGAN's real sizes (batch 128 by default), forward and backward separately.
     python benchmarks/kernels.py --backend numpy --repeats 20 --json results.json
     python benchmarks/kernels.py --threads 2               # minigan.set_num_threads(2) first
     python benchmarks/kernels.py --tree /tmp/old --clock cpu   # another checkout's minigan, CPU time
+    python benchmarks/kernels.py --threads 2 --torch-python /work/venv-torch/bin/python   # PyTorch beside it
 
 Forward is timed through the public function (argument checks included, graph recorded);
 backward by calling the op's own ``backward`` on the recorded node with a random upstream
@@ -19,6 +20,11 @@ clock is read. GFLOP/s counts 2 FLOPs per multiply-add for the convolutions:
 Activations and upstream gradients are made channels-last in memory (NCHW shape, NHWC
 strides), because that is what minigan's convolutions produce and what every elementwise op
 downstream of one keeps; ``--nchw`` uses plain C-contiguous arrays instead.
+
+``--torch-python`` times the same kernels in PyTorch, in a process of its own (that Python
+must have torch; this script's PyTorch worker imports nothing of minigan), with
+``torch.set_num_threads`` set to ``--threads``, PyTorch's default (contiguous) layout, and its
+backward through ``torch.autograd.grad`` for the input and the weight (or BN's scale and shift).
 """
 import argparse
 import json
@@ -31,11 +37,6 @@ import time
 # --tree PATH: time the minigan of another checkout (an old commit) with this script
 _TREE = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--tree"), None)
 sys.path.insert(0, _TREE or os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
-import minigan  # noqa: E402
-import minigan.functional as F  # noqa: E402
-from minigan import backend  # noqa: E402
-from minigan.tensor import as_tensor  # noqa: E402
 
 # name, op, input shape (without the batch), weight shape, settings
 CASES = [
@@ -75,6 +76,10 @@ def _macs(kind, batch, in_shape, w_shape, out_shape):
 
 
 def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32", clock=time.perf_counter):
+    import minigan.functional as F
+    from minigan import backend
+    from minigan.tensor import as_tensor
+
     name, kind, in_shape, w_shape, settings = case
     rng = backend.get_module("numpy").random.default_rng(0)
     x = as_tensor(_activation(xp, rng, (batch,) + in_shape, dtype, channels_last)).requires_grad_()
@@ -129,6 +134,62 @@ def bench_case(case, xp, batch, repeats, warmup, channels_last, dtype="float32",
     return row
 
 
+def torch_worker(batch, repeats, warmup, threads, only):
+    """The same kernels in PyTorch (run by ``--torch-python``): rows like bench_case's."""
+    import torch
+    import torch.nn.functional as TF
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    rows = []
+    for name, kind, in_shape, w_shape, settings in CASES:
+        if only is not None and only not in name:
+            continue
+        x = torch.randn((batch,) + in_shape, requires_grad=True)
+        if kind in ("conv", "convT"):
+            params = [torch.randn(w_shape) * 0.05]
+            params[0].requires_grad_()
+            fn = TF.conv2d if kind == "conv" else TF.conv_transpose2d
+            forward = lambda: fn(x, params[0], None, **settings)   # noqa: E731
+        elif kind == "bn":
+            c = in_shape[0]
+            params = [torch.ones(c, requires_grad=True), torch.zeros(c, requires_grad=True)]
+            rm, rv = torch.zeros(c), torch.ones(c)
+            forward = lambda: TF.batch_norm(x, rm, rv, params[0], params[1], training=True)   # noqa: E731
+        else:
+            params = []
+            forward = (lambda: TF.relu(x)) if kind == "relu" else (lambda: TF.leaky_relu(x, 0.2))  # noqa: E731
+        g = torch.randn_like(forward())
+        fwd, bwd = [], []
+        for i in range(warmup + repeats):
+            t0 = time.perf_counter()
+            out = forward()
+            t1 = time.perf_counter()
+            torch.autograd.grad(out, [x] + params, g)
+            t2 = time.perf_counter()
+            del out
+            if i >= warmup:
+                fwd.append(t1 - t0)
+                bwd.append(t2 - t1)
+        rows.append({"kernel": name, "backend": "torch", "output": list(forward().shape),
+                     "forward_ms": statistics.median(fwd) * 1e3, "backward_ms": statistics.median(bwd) * 1e3})
+        rows[-1]["total_ms"] = rows[-1]["forward_ms"] + rows[-1]["backward_ms"]
+    return {"torch": torch.__version__, "rows": rows}
+
+
+def _torch_rows(python, args, threads):
+    """Run :func:`torch_worker` under ``python`` in a fresh process; its rows."""
+    import subprocess
+    code = (f"import json, sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
+            f"import kernels; print(json.dumps(kernels.torch_worker({args.batch}, {args.repeats}, "
+            f"{args.warmup}, {threads}, {args.only!r})))")
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"the PyTorch worker failed:\n{done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def format_table(rows):
     head = ("kernel", "backend", "output", "fwd ms", "bwd ms", "fwd GFLOP/s", "bwd GFLOP/s")
     body = []
@@ -162,7 +223,11 @@ def main(argv=None):
     p.add_argument("--tree", default=None, help="the checkout whose minigan is timed (default this one)")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                    help="wall time, or the process's CPU time (all its threads: steadier on a busy machine)")
+    p.add_argument("--torch-python", metavar="PYTHON", default=None,
+                   help="also time PyTorch's kernels with this Python (own process, threads = --threads or 1)")
     args = p.parse_args(argv)
+    import minigan
+    from minigan import backend
     if args.threads is not None:
         from minigan import threads
         threads.set_threads(args.threads)
@@ -186,11 +251,21 @@ def main(argv=None):
           f"({'NCHW' if args.nchw else 'channels-last'} activations; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs)")
     print(format_table(rows))
+    torch_info = None
+    if args.torch_python:
+        torch_info = _torch_rows(args.torch_python, args, args.threads or 1)
+        mine = {r["kernel"]: r for r in rows if r["backend"] == "numpy"}
+        print(f"\nPyTorch {torch_info['torch']} (own process, {args.threads or 1} threads), same kernels; "
+              "ratio = minigan (numpy) / PyTorch, forward + backward")
+        print(format_table(torch_info["rows"]))
+        for r in torch_info["rows"]:
+            if r["kernel"] in mine:
+                print(f"  {r['kernel']:32s} ratio {mine[r['kernel']]['total_ms'] / r['total_ms']:.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"batch": args.batch, "repeats": args.repeats, "warmup": args.warmup, "tree": args.tree,
                        "threads": args.threads, "clock": args.clock, "load_avg": os.getloadavg(),
-                       "channels_last": not args.nchw, "results": rows}, f, indent=2)
+                       "channels_last": not args.nchw, "results": rows, "torch": torch_info}, f, indent=2)
     return 0
 
 
