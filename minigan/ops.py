@@ -606,6 +606,89 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
+class Softplus(Function):
+    """softplus(x) = (1/beta) log(1 + exp(beta x)), and x itself where beta x > threshold
+    (PyTorch's form and defaults, beta = 1, threshold = 20: there the two agree to float
+    precision). A smooth ReLU, and the GAN losses' building block: -log D = softplus(-logit).
+
+        d/dx = sigmoid(beta x)   (1 where beta x > threshold)
+
+    The backward is written in the engine's ops (Sigmoid, a multiplication by a constant mask),
+    so it is differentiable again."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        xp = get_array_module(x)
+        dt = x.dtype.type
+        ctx.beta, ctx.threshold = dt(beta), dt(threshold)
+        bx = x * ctx.beta
+        linear = bx > ctx.threshold
+        # exp of at most the threshold: nothing overflows where the linear branch is taken anyway
+        out = xp.where(linear, x, xp.log1p(xp.exp(xp.minimum(bx, ctx.threshold))) / ctx.beta)
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        raw = x.array if isinstance(x, Tensor) else x
+        linear = raw * ctx.beta > ctx.threshold                 # constants: where the slope is 1,
+        keep, ones = (~linear).astype(raw.dtype), linear.astype(raw.dtype)   # and where sigmoid
+        return g * (Sigmoid.run(x * ctx.beta) * keep + ones)
+
+
+# --------------------------------------------------------------------------- softmax along one dimension
+class LogSoftmax(Function):
+    """Computed stably (log-sum-exp):
+
+        log_softmax(x)_i = x_i - m - log sum_j exp(x_j - m),   m = max_j x_j
+        softmax(x)_i     = exp(log_softmax(x)_i)
+
+    Subtracting the maximum changes nothing mathematically and keeps every exponent <= 0, so
+    no logit, however large, overflows. Backward, with p = softmax(x) and g = d(loss)/d(out):
+
+        log_softmax:  dx = g - p * sum_j g_j
+        softmax:      dx = p * (g - sum_j g_j p_j)       (:class:`Softmax`)
+
+    Both backwards use only ``* - .sum(axis, keepdims)`` on the saved output (arrays or Tensors).
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        xp = get_array_module(x)
+        shifted = x - x.max(axis=dim, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.p, ctx.dim = xp.exp(out), dim          # p = softmax(x), kept for a first-order backward
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        p = out.exp() if ctx.graph else ctx.p      # building a graph: p as a function of the output
+        return g - p * g.sum(axis=ctx.dim, keepdims=True)
+
+
+class Softmax(Function):
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        xp = get_array_module(x)
+        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        out = e / e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (p,) = ctx.saved_tensors
+        return p * (g - (g * p).sum(axis=ctx.dim, keepdims=True))
+
+
 # --------------------------------------------------------------------------- choosing elements
 # Ops that choose elements: ``where(cond, a, b)`` and index assignment ``t[index] = v``.
 # 

@@ -1137,6 +1137,21 @@ class Tensor:
     def relu(self):
         return ops.ReLU.apply(self)
 
+    def softmax(self, dim=None):
+        """exp(x) / sum exp(x) along ``dim`` (required; the kernel and its formulas are in ops)."""
+        return ops.Softmax.apply(self, dim=self._softmax_dim("softmax", dim))
+
+    def log_softmax(self, dim=None):
+        """log(softmax(x)) along ``dim`` (required), computed without overflow."""
+        return ops.LogSoftmax.apply(self, dim=self._softmax_dim("log_softmax", dim))
+
+    def _softmax_dim(self, name, dim):
+        if dim is None:
+            # PyTorch guesses a dimension here (with a deprecation warning); guessing hides mistakes
+            raise TypeError(f"{name}: say along which dimension, e.g. {name}(x, dim=1) for (N, C) scores")
+        dim = _dim_index(dim, self.ndim, name)      # an IndexError in PyTorch's words, as every dim
+        return dim if self.ndim else None
+
 
 def _dim_index(dim, ndim, op):
     """``dim`` as a non-negative index below ``ndim``; an IndexError in PyTorch's words.

@@ -228,3 +228,49 @@ def test_functional_activations_accept_inplace_as_pytorch():
     x = tensor(np.array([-2.0, 0.0, 3.0]))
     assert np.array_equal(F.relu(x, inplace=True).numpy(), [0.0, 0.0, 3.0])
     assert np.array_equal(F.leaky_relu(x, 0.5, inplace=True).numpy(), [-1.0, 0.0, 3.0])
+
+
+# ----------------------------------------------------------------------------- softplus, logsigmoid, softmax methods
+@settings(**SETTINGS)
+@given(shapes, st.sampled_from([0.5, 1.0, 2.0]), st.sampled_from([2.0, 20.0]), st.data())
+def test_softplus_values_and_first_and_second_derivatives(shape, beta, threshold, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 99)))
+    a = rng.standard_normal(shape) * 4
+    a = np.where(np.abs(a * beta - threshold) < 1e-3, a + 0.01, a)     # no sample on the kink
+    want = np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)
+    x = tensor(a, requires_grad=True)
+    assert np.allclose(F.softplus(x, beta, threshold).numpy(), want, rtol=1e-12, atol=1e-12)
+    assert np.allclose(nn.Softplus(beta, threshold)(x).numpy(), want, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda t: F.softplus(t, beta, threshold), [x])
+    assert gradgradcheck(lambda t: F.softplus(t, beta, threshold), [x])
+    ls = -np.log1p(np.exp(-a))                                          # log sigmoid, in float64
+    assert np.allclose(F.logsigmoid(x).numpy(), np.where(-a > 20, a, ls), rtol=1e-12, atol=1e-12)
+    assert gradgradcheck(F.logsigmoid, [x])
+
+
+def test_softplus_is_finite_for_huge_logits_and_float32_stays_float32():
+    x = tensor(np.array([-1e4, 0.0, 1e4], dtype=np.float32))
+    out = F.softplus(x)
+    assert out.dtype == minigan.float32 and np.array_equal(out.numpy(), np.array([0.0, np.log(2.0), 1e4], np.float32))
+    assert np.array_equal(F.logsigmoid(x).numpy(), np.array([-1e4, -np.log(2.0), 0.0], np.float32))
+
+
+@settings(**SETTINGS)
+@given(shapes, st.data())
+def test_softmax_methods_are_the_functional_forms(shape, data):
+    a = np.random.default_rng(0).standard_normal(shape)
+    d = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = tensor(a, requires_grad=True)
+    assert np.array_equal(x.softmax(d).numpy(), F.softmax(x, dim=d).numpy())
+    assert np.array_equal(x.log_softmax(dim=d).numpy(), F.log_softmax(x, d).numpy())
+    assert gradgradcheck(lambda t: t.log_softmax(d), [x])
+    with pytest.raises(TypeError, match="say along which dimension"):
+        x.softmax()
+
+
+def test_unflatten_is_flattens_inverse():
+    x = tensor(np.arange(24.0).reshape(2, 12))
+    y = nn.Unflatten(1, (3, 4))(x)
+    assert y.shape == (2, 3, 4) and np.array_equal(nn.Flatten()(y).numpy(), x.numpy())
+    assert nn.Unflatten(-1, (2, -1))(x).shape == (2, 2, 6)
+    assert repr(nn.Unflatten(1, (3, 4))) == "Unflatten(dim=1, unflattened_size=(3, 4))"

@@ -3,7 +3,7 @@
 Each function checks its arguments, then calls a Function whose forward and backward are
 written side by side on NumPy/CuPy arrays.
 """
-from .activation import leaky_relu, relu, sigmoid, tanh
+from .activation import leaky_relu, logsigmoid, relu, sigmoid, softplus, tanh
 from .batchnorm import batch_norm
 from .conv import conv2d, conv_transpose2d
 from .linear import linear
@@ -23,4 +23,4 @@ __all__ = ["conv2d", "conv_transpose2d", "batch_norm", "linear", "relu", "leaky_
            "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "max_pool2d", "avg_pool2d", "softmax", "log_softmax", "cross_entropy", "nll_loss",
            "mse_loss", "l1_loss", "layer_norm",
-           "dropout", "dropout2d", "embedding", "interpolate", "one_hot"]
+           "dropout", "dropout2d", "embedding", "interpolate", "one_hot", "softplus", "logsigmoid"]

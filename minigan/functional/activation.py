@@ -1,8 +1,9 @@
 """The activation functions as ``F.relu(x)``, ...; their kernels (forward beside backward)
 are elementwise ops and live with the others in :mod:`minigan.ops`."""
-from ..ops import LeakyReLU, ReLU, Sigmoid, Tanh
+from ..ops import LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 
-__all__ = ["relu", "leaky_relu", "tanh", "sigmoid", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
+__all__ = ["relu", "leaky_relu", "tanh", "sigmoid", "softplus", "logsigmoid", "ReLU", "LeakyReLU", "Tanh",
+           "Sigmoid", "Softplus"]
 
 
 def relu(x, inplace=False):
@@ -23,3 +24,14 @@ def tanh(x):
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed without overflow for any x."""
     return Sigmoid.apply(x)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """(1/beta) log(1 + exp(beta x)), linear above the threshold (PyTorch's defaults)."""
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def logsigmoid(x):
+    """log sigmoid(x) = -softplus(-x), without the underflow of taking the log of a sigmoid
+    (log D(x) of a discriminator that ends in logits)."""
+    return -softplus(-x)

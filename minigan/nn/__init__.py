@@ -1,6 +1,6 @@
 """minigan.nn: layers as Modules, with PyTorch's names, arguments, printouts and state_dict keys."""
 from . import functional, init         # functional: nn.functional after ``import minigan.nn as nn``, as in PyTorch
-from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from .activation import LeakyReLU, LogSigmoid, ReLU, Sigmoid, Softplus, Tanh
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Sequential
 from .conv import Conv2d, ConvTranspose2d
@@ -13,7 +13,7 @@ from .pooling import AvgPool2d, MaxPool2d
 from .softmax import LogSoftmax, Softmax
 # --- issue 13: PyTorch surface
 from .container import ModuleList
-from .linear import Identity
+from .linear import Identity, Unflatten
 from .loss import L1Loss, MSELoss
 from .normalization import LayerNorm
 from .dropout import Dropout, Dropout2d
@@ -24,4 +24,4 @@ __all__ = ["Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "Module", 
            "Sigmoid", "BCELoss", "BCEWithLogitsLoss", "init",
            "MaxPool2d", "AvgPool2d", "Softmax", "LogSoftmax", "CrossEntropyLoss", "NLLLoss",
            "ModuleList", "Identity", "L1Loss", "MSELoss", "LayerNorm",
-           "Dropout", "Dropout2d", "Embedding", "Upsample"]
+           "Dropout", "Dropout2d", "Embedding", "Upsample", "Softplus", "LogSigmoid", "Unflatten"]

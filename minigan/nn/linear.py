@@ -1,6 +1,6 @@
 """Fully connected layers."""
 from .. import functional as F
-from ..tensor import empty_like_shape
+from ..tensor import _dim_index, empty_like_shape
 from . import init
 from .module import Module, Parameter, positive_int
 
@@ -42,6 +42,22 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Dimension ``dim`` unfolded into ``unflattened_size`` (an MLP's output shaped as images):
+    the inverse of Flatten, as PyTorch's; one size may be -1."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        d = _dim_index(self.dim, x.ndim, "Unflatten")
+        return x.reshape(x.shape[:d] + self.unflattened_size + x.shape[d + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Identity(Module):
