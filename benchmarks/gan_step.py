@@ -163,18 +163,17 @@ def _layer_times(minigan, G, D, batch, sync):
     return rows
 
 
-def worker_torch(model, device, batch, steps, warmup, threads):
-    import torch
+def torch_models(model):
+    """The course's two GANs written in PyTorch, layer for layer as minigan's (models/mlp.py,
+    models/dcgan.py; the Sequentials' indices are minigan's too, so a minigan state_dict loads
+    once its "G."/"D." prefix is dropped): (G, D)."""
     import torch.nn as nn
 
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
     if model == "mlp":
         G = nn.Sequential(nn.Linear(100, 128), nn.LeakyReLU(0.2, True), nn.Linear(128, 256),
                           nn.LeakyReLU(0.2, True), nn.Linear(256, 784), nn.Tanh())
         D = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2, True), nn.Linear(256, 128),
                           nn.LeakyReLU(0.2, True), nn.Linear(128, 1), nn.Sigmoid())
-        zshape, xshape = (batch, 100), (batch, 784)
     else:
         G = nn.Sequential(nn.ConvTranspose2d(100, 256, 7, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),
                           nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
@@ -182,7 +181,17 @@ def worker_torch(model, device, batch, steps, warmup, threads):
         D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
                           nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),
                           nn.Flatten(), nn.Linear(6272, 1), nn.Sigmoid())
-        zshape, xshape = (batch, 100, 1, 1), (batch, 1, 28, 28)
+    return G, D
+
+
+def worker_torch(model, device, batch, steps, warmup, threads):
+    import torch
+    import torch.nn as nn
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    G, D = torch_models(model)
+    zshape, xshape = ((batch, 100), (batch, 784)) if model == "mlp" else ((batch, 100, 1, 1), (batch, 1, 28, 28))
     G, D = G.to(device), D.to(device)
     opt_G = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
