@@ -16,7 +16,9 @@ weights alpha:
     mean((||grad_x D(x_hat)||_2 - 1)^2), and D's parameter gradients of that penalty;
   * batch norm's running statistics after all of it.
 
-Each engine runs in a process of its own and they exchange NumPy files only. The table gives,
+The computation is one function, :func:`quantities`, written in PyTorch's API and handed
+either ``torch`` or ``minigan`` as its ``torch``. Each engine runs in a process of its own and
+they exchange NumPy files only. The table gives,
 for each quantity, max |minigan - PyTorch| / max |PyTorch|: float64 results agree to ~1e-15
 (the order of the sums differs, nothing else), float32 results to float32's rounding, which
 is large only against a small difference of large sums (the last bias's gradient). PyTorch is
@@ -38,13 +40,48 @@ def _inputs(model, rng):
     import numpy as np
     x_shape = (BATCH, 784) if model == "mlp" else (BATCH, 1, 28, 28)
     alpha_shape = (BATCH, 1) if model == "mlp" else (BATCH, 1, 1, 1)
-    return {"z": rng.standard_normal((BATCH, 100)), "x": np.tanh(rng.standard_normal(x_shape)),
+    z_shape = (BATCH, 100) if model == "mlp" else (BATCH, 100, 1, 1)   # what PyTorch's Sequential takes
+    return {"z": rng.standard_normal(z_shape), "x": np.tanh(rng.standard_normal(x_shape)),
             "alpha": rng.uniform(size=alpha_shape)}
 
 
-def _bn_stats(prefix, module, numpy_of):
-    return {f"{prefix}{k}": numpy_of(v) for k, v in module.state_dict().items()
-            if k.endswith(("running_mean", "running_var"))}
+def quantities(torch, nn, G, D, inputs, dtype, bare_names=False):
+    """Everything compared, computed by PyTorch code: ``torch``/``nn`` are ``torch``/``torch.nn``
+    or ``minigan``/``minigan.nn`` (the same function runs on both engines, as the course's
+    scripts do). ``bare_names``: G and D are bare Sequentials, whose parameter names ("0.weight")
+    get minigan's "G."/"D." in front."""
+    dt = getattr(torch, dtype)
+    t = {k: torch.tensor(v, dtype=dt) for k, v in inputs.items()}
+    bce = nn.BCELoss()
+    ones, zeros = torch.ones(BATCH, 1, dtype=dt), torch.zeros(BATCH, 1, dtype=dt)
+    out = {}
+
+    def grads(name, net, net_prefix):
+        out.update({f"{name}.{net_prefix}{n}": p.grad for n, p in net.named_parameters()})
+
+    fake = G(t["z"])
+    d_real, d_fake = D(t["x"]), D(fake.detach())
+    loss_d = bce(d_real, ones) + bce(d_fake, zeros)
+    loss_d.backward()
+    out.update(fake=fake, d_real=d_real, d_fake=d_fake, loss_d=loss_d)
+    grads("grad_d_loss_d", D, "D." * bare_names)
+    D.zero_grad()
+    loss_g = bce(D(fake), ones)                      # the non-saturating generator loss
+    loss_g.backward()
+    out["loss_g"] = loss_g
+    grads("grad_g_loss_g", G, "G." * bare_names)
+    D.zero_grad()
+    x_hat = (t["alpha"] * t["x"] + (1 - t["alpha"]) * fake.detach()).requires_grad_()
+    score = D(x_hat)
+    (grad_x,) = torch.autograd.grad(score, x_hat, torch.ones_like(score), create_graph=True)
+    penalty = ((grad_x.reshape(BATCH, -1).norm(2, dim=1) - 1) ** 2).mean()
+    penalty.backward()                               # through grad_x: second derivatives
+    out.update(grad_x=grad_x, penalty=penalty)
+    grads("grad_d_penalty", D, "D." * bare_names)
+    for net, name in ((G, "G."), (D, "D.")):
+        out.update({f"{name * bare_names}{k}": v for k, v in net.state_dict().items()
+                    if k.endswith(("running_mean", "running_var"))})
+    return {k: v.detach().double().numpy() for k, v in out.items()}
 
 
 def worker_minigan(model, dtype, folder):
@@ -59,36 +96,10 @@ def worker_minigan(model, dtype, folder):
     G, D = build_gan(model)
     G, D = (G.double(), D.double()) if dtype == "float64" else (G.float(), D.float())
     inputs = _inputs(model, np.random.default_rng(0))
-    np.savez(os.path.join(folder, "weights.npz"),
-             **{k: np.asarray(v.numpy() if hasattr(v, "numpy") else v, dtype=np.float64)       # keys "G.0.weight", ...
-                for net in (G, D) for k, v in net.state_dict().items()}, **inputs)
-    t = {k: minigan.tensor(v.astype(dtype)) for k, v in inputs.items()}
-    bce = nn.BCELoss()
-    out = {}
-
-    fake = G(t["z"])
-    d_real, d_fake = D(t["x"]), D(fake.detach())
-    ones, zeros = minigan.ones(BATCH, 1, dtype=d_real.dtype), minigan.zeros(BATCH, 1, dtype=d_real.dtype)
-    loss_d = bce(d_real, ones) + bce(d_fake, zeros)
-    loss_d.backward()
-    out.update(fake=fake.numpy(), d_real=d_real.numpy(), d_fake=d_fake.numpy(), loss_d=loss_d.numpy())
-    out.update({f"grad_d_loss_d.{n}": p.grad.numpy() for n, p in D.named_parameters()})
-    D.zero_grad()
-    loss_g = bce(D(fake), ones)
-    loss_g.backward()
-    out["loss_g"] = loss_g.numpy()
-    out.update({f"grad_g_loss_g.{n}": p.grad.numpy() for n, p in G.named_parameters()})
-    D.zero_grad()
-    x_hat = (t["alpha"] * t["x"] + (1 - t["alpha"]) * fake.detach()).requires_grad_()
-    score = D(x_hat)
-    (grad_x,) = minigan.autograd.grad(score, x_hat, minigan.ones_like(score), create_graph=True)
-    penalty = ((grad_x.reshape(BATCH, -1).norm(2, dim=1) - 1) ** 2).mean()
-    penalty.backward()
-    out.update(grad_x=grad_x.numpy(), penalty=penalty.numpy())
-    out.update({f"grad_d_penalty.{n}": p.grad.numpy() for n, p in D.named_parameters()})
-    out.update(_bn_stats("", G, lambda v: v.numpy()))
-    out.update(_bn_stats("", D, lambda v: v.numpy()))
-    np.savez(os.path.join(folder, "minigan.npz"), **{k: np.asarray(v, dtype=np.float64) for k, v in out.items()})
+    np.savez(os.path.join(folder, "weights.npz"), **inputs,
+             **{k: np.asarray(v.numpy() if hasattr(v, "numpy") else v, dtype=np.float64)    # keys "G.0.weight", ...
+                for net in (G, D) for k, v in net.state_dict().items()})
+    np.savez(os.path.join(folder, "minigan.npz"), **quantities(minigan, nn, G, D, inputs, dtype))
 
 
 def worker_torch(model, dtype, folder):
@@ -100,46 +111,14 @@ def worker_torch(model, dtype, folder):
     from gan_step import torch_models
 
     torch.set_num_threads(1)
-    torch_dtype = getattr(torch, dtype)
     loaded = np.load(os.path.join(folder, "weights.npz"))
     G, D = torch_models(model)
     for prefix, net in (("G.", G), ("D.", D)):
         state = {k[len(prefix):]: torch.from_numpy(loaded[k]) for k in loaded.files if k.startswith(prefix)}
-        state = {k: (v.long() if k.endswith("num_batches_tracked") else v) for k, v in state.items()}
-        net.load_state_dict(state)
-        net.to(torch_dtype)
-    t = {k: torch.from_numpy(loaded[k]).to(torch_dtype) for k in ("z", "x", "alpha")}
-    z = t["z"] if model == "mlp" else t["z"].reshape(BATCH, 100, 1, 1)
-    bce = nn.BCELoss()
-    out = {}
-
-    def named(net, prefix):   # minigan's parameter names: the model's Sequential is its G / D attribute
-        return {f"{prefix}.{n}": p for n, p in net.named_parameters()}
-
-    fake = G(z)
-    d_real, d_fake = D(t["x"]), D(fake.detach())
-    ones, zeros = torch.ones(BATCH, 1, dtype=torch_dtype), torch.zeros(BATCH, 1, dtype=torch_dtype)
-    loss_d = bce(d_real, ones) + bce(d_fake, zeros)
-    loss_d.backward()
-    out.update(fake=fake, d_real=d_real, d_fake=d_fake, loss_d=loss_d)
-    out.update({f"grad_d_loss_d.{n}": p.grad for n, p in named(D, "D").items()})
-    D.zero_grad()
-    loss_g = bce(D(fake), ones)
-    loss_g.backward()
-    out["loss_g"] = loss_g
-    out.update({f"grad_g_loss_g.{n}": p.grad for n, p in named(G, "G").items()})
-    D.zero_grad()
-    x_hat = (t["alpha"] * t["x"] + (1 - t["alpha"]) * fake.detach()).requires_grad_()
-    score = D(x_hat)
-    (grad_x,) = torch.autograd.grad(score, x_hat, torch.ones_like(score), create_graph=True)
-    penalty = ((grad_x.reshape(BATCH, -1).norm(2, dim=1) - 1) ** 2).mean()
-    penalty.backward()
-    out.update(grad_x=grad_x, penalty=penalty)
-    out.update({f"grad_d_penalty.{n}": p.grad for n, p in named(D, "D").items()})
-    out.update(_bn_stats("G.", G, lambda v: v))
-    out.update(_bn_stats("D.", D, lambda v: v))
-    np.savez(os.path.join(folder, "torch.npz"),
-             **{k: v.detach().double().numpy() for k, v in out.items()})
+        net.load_state_dict({k: (v.long() if k.endswith("num_batches_tracked") else v) for k, v in state.items()})
+        net.to(getattr(torch, dtype))
+    inputs = {k: loaded[k] for k in ("z", "x", "alpha")}
+    np.savez(os.path.join(folder, "torch.npz"), **quantities(torch, nn, G, D, inputs, dtype, bare_names=True))
 
 
 def compare(folder):
@@ -190,7 +169,7 @@ def main(argv=None):
     print(f"{'quantity':34s}" + "".join(f"{c:>16s}" for c in columns))
     for row in rows:
         cells = [max((v for k, v in results[c].items() if _group(k) == row), default=float("nan")) for c in columns]
-        print(f"{row:34s}" + "".join(f"{v:16.2e}" for v in cells))
+        print(f"{row:34s}" + "".join(f"{v:16.2e}" if v == v else f"{'-':>16s}" for v in cells))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"batch": BATCH, "results": results}, f, indent=2)
