@@ -1267,8 +1267,13 @@ def _shape_args(shape, name):
     return tuple(int(s) for s in shape)
 
 
-def _new(name, fill, shape, dtype, device, requires_grad):
-    """A tensor of ``shape`` from ``fill(xp_or_generator_backend, shape, dtype)``."""
+def _new(name, fill, shape, dtype, device, requires_grad, size=None):
+    """A tensor of ``shape`` from ``fill(xp_or_generator_backend, shape, dtype)``. ``size``:
+    PyTorch's keyword spelling of the shape (``zeros(size=(2, 3))``)."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{name}() got the shape twice: {tuple(shape)!r} and size={size!r}")
+        shape = (size,)                 # _shape_args unwraps a tuple
     shape = _shape_args(shape, name)
     dtype = _default_dtype if dtype is None else _as_dtype(dtype)
     return _wrap(fill(_backend_name(device), shape, dtype), requires_grad)
@@ -1280,17 +1285,20 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _new("eye", lambda b, s, d: backend.get_module(b).eye(*s, dtype=d), (n, m), dtype, device, requires_grad)
 
 
-def zeros(*shape, dtype=None, device=None, requires_grad=False):
-    return _new("zeros", lambda b, s, d: backend.get_module(b).zeros(s, dtype=d), shape, dtype, device, requires_grad)
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _new("zeros", lambda b, s, d: backend.get_module(b).zeros(s, dtype=d), shape, dtype, device,
+                requires_grad, size)
 
 
-def ones(*shape, dtype=None, device=None, requires_grad=False):
-    return _new("ones", lambda b, s, d: backend.get_module(b).ones(s, dtype=d), shape, dtype, device, requires_grad)
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _new("ones", lambda b, s, d: backend.get_module(b).ones(s, dtype=d), shape, dtype, device,
+                requires_grad, size)
 
 
-def empty(*shape, dtype=None, device=None, requires_grad=False):
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """Uninitialised values of ``shape`` (fill them before reading them)."""
-    return _new("empty", lambda b, s, d: backend.get_module(b).empty(s, dtype=d), shape, dtype, device, requires_grad)
+    return _new("empty", lambda b, s, d: backend.get_module(b).empty(s, dtype=d), shape, dtype, device,
+                requires_grad, size)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -1303,16 +1311,16 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
                 device, requires_grad)
 
 
-def randn(*shape, dtype=None, device=None, requires_grad=False):
+def randn(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples from the seeded generator of ``device``'s backend."""
     return _new("randn", lambda b, s, d: backend.generator(b).standard_normal(s, dtype=d), shape, dtype,
-                device, requires_grad)
+                device, requires_grad, size)
 
 
-def rand(*shape, dtype=None, device=None, requires_grad=False):
+def rand(*shape, size=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1) from the seeded generator of ``device``'s backend."""
     return _new("rand", lambda b, s, d: backend.generator(b).random(s, dtype=d), shape, dtype, device,
-                requires_grad)
+                requires_grad, size)
 
 
 def _integers(name, low, high, size):

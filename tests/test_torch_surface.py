@@ -408,3 +408,12 @@ def test_mm_bmm_eye_and_nn_functional():
     assert minigan.eye(2).dtype == minigan.float32
     import minigan.nn as nn
     assert nn.functional.one_hot is minigan.functional.one_hot   # reachable as PyTorch's nn.functional
+
+
+def test_factories_take_pytorchs_size_keyword():
+    for make in (minigan.zeros, minigan.ones, minigan.empty, minigan.randn, minigan.rand):
+        assert make(size=(2, 3)).shape == (2, 3) and make(size=4).shape == (4,)
+        assert make(2, 3).shape == make((2, 3)).shape == (2, 3)
+        with pytest.raises(TypeError, match="shape twice"):
+            make(2, size=(2,))
+    assert np.array_equal(minigan.zeros(size=[2, 2]).numpy(), np.zeros((2, 2)))
