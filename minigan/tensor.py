@@ -679,17 +679,21 @@ class Tensor:
 
     def mm(self, mat2):
         """The product of two matrices; 2-D only, as PyTorch's ``mm`` (``matmul`` broadcasts)."""
+        if not isinstance(mat2, Tensor):
+            raise TypeError(f"mm: mat2 must be a Tensor, got {type(mat2).__name__}")
         for name, t in (("self", self), ("mat2", mat2)):
-            if not isinstance(t, Tensor) or t.ndim != 2:
-                raise ValueError(f"mm: {name} must be a matrix (a 2-D tensor), got "
-                                 f"{getattr(t, 'shape', type(t).__name__)}; matmul broadcasts other shapes")
+            if t.ndim != 2:
+                raise ValueError(f"mm: {name} must be a matrix (a 2-D tensor), got shape {t.shape}; "
+                                 "matmul broadcasts other shapes")
         return self @ mat2
 
     def bmm(self, mat2):
         """Batched product (B, n, m) @ (B, m, p) -> (B, n, p); 3-D with equal B only, as PyTorch's ``bmm``."""
-        if not isinstance(mat2, Tensor) or self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
+        if not isinstance(mat2, Tensor):
+            raise TypeError(f"bmm: mat2 must be a Tensor, got {type(mat2).__name__}")
+        if self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
             raise ValueError(f"bmm: expected two 3-D tensors (B, n, m) and (B, m, p) with the same B, got "
-                             f"{self.shape} and {getattr(mat2, 'shape', type(mat2).__name__)}")
+                             f"{self.shape} and {mat2.shape}")
         return self @ mat2
 
     def __neg__(self):

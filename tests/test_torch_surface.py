@@ -404,6 +404,8 @@ def test_mm_bmm_eye_and_nn_functional():
         minigan.mm(leaf(a), leaf(b[0]))
     with pytest.raises(ValueError, match="bmm: expected two 3-D tensors"):
         minigan.bmm(leaf(a), leaf(b[:1]))
+    with pytest.raises(TypeError, match="mm: mat2 must be a Tensor, got ndarray"):
+        minigan.mm(leaf(a[0]), b[0])
     assert np.array_equal(minigan.eye(3).numpy(), np.eye(3)) and minigan.eye(2, 3).shape == (2, 3)
     assert minigan.eye(2).dtype == minigan.float32
     import minigan.nn as nn
