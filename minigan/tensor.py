@@ -696,6 +696,9 @@ class Tensor:
                              f"{self.shape} and {mat2.shape}")
         return self @ mat2
 
+    def __abs__(self):                  # abs(t), as PyTorch
+        return self.abs()
+
     def __neg__(self):
         if self.dtype.kind != "f":
             return Tensor._make(-self.array)

@@ -274,3 +274,51 @@ def test_unflatten_is_flattens_inverse():
     assert y.shape == (2, 3, 4) and np.array_equal(nn.Flatten()(y).numpy(), x.numpy())
     assert nn.Unflatten(-1, (2, -1))(x).shape == (2, 2, 6)
     assert repr(nn.Unflatten(1, (3, 4))) == "Unflatten(dim=1, unflattened_size=(3, 4))"
+
+
+# ----------------------------------------------------------------------------- nn.utils: gradient clipping
+@settings(**SETTINGS)
+@given(st.sampled_from([1.0, 2.0, 3.0, math.inf]), st.floats(0.01, 10.0), st.data())
+def test_clip_grad_norm_scales_all_gradients_together(norm_type, max_norm, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 99)))
+    params = [tensor(rng.standard_normal(s), requires_grad=True) for s in ((3, 4), (4,), (2, 2, 2))]
+    grads = [rng.standard_normal(p.shape) * data.draw(st.floats(0.01, 10.0)) for p in params]
+    for p, g in zip(params, grads):
+        p.grad = tensor(g.copy())
+    flat = np.concatenate([g.ravel() for g in grads])
+    want = np.abs(flat).max() if norm_type == math.inf else (np.abs(flat) ** norm_type).sum() ** (1 / norm_type)
+    total = nn.utils.clip_grad_norm_(params, max_norm, norm_type)
+    assert np.isclose(total.item(), want, rtol=1e-12)
+    scale = min(1.0, max_norm / (want + 1e-6))                  # PyTorch's coefficient
+    for p, g in zip(params, grads):
+        assert np.allclose(p.grad.numpy(), g * scale, rtol=1e-12, atol=0)
+
+
+def test_clip_grad_value_and_nonfinite_norms():
+    p = tensor(np.zeros(4), requires_grad=True)
+    p.grad = tensor(np.array([-3.0, -0.5, 0.5, 3.0]))
+    nn.utils.clip_grad_value_([p], 1.0)
+    assert np.array_equal(p.grad.numpy(), [-1.0, -0.5, 0.5, 1.0])
+    q = tensor(np.zeros(2), requires_grad=True)
+    q.grad = tensor(np.array([np.inf, 1.0]))
+    with pytest.raises(RuntimeError, match="cannot be clipped"):
+        nn.utils.clip_grad_norm_([q], 1.0, error_if_nonfinite=True)
+    assert nn.utils.clip_grad_norm_([tensor(np.zeros(2), requires_grad=True)], 1.0).item() == 0.0   # no grads
+
+
+def test_subset_and_random_split_follow_pytorchs_rules():
+    from minigan.utils.data import Subset, TensorDataset, random_split
+    ds = TensorDataset(minigan.arange(10))
+    sub = Subset(ds, [4, 2])
+    assert len(sub) == 2 and sub[0][0].item() == 4 and [e[0].item() for e in sub[[1, 0]]] == [2, 4]
+    minigan.manual_seed(3)
+    parts = random_split(ds, [0.5, 0.3, 0.2])
+    assert [len(s) for s in parts] == [5, 3, 2]
+    seen = sorted(int(s[i][0].item()) for s in parts for i in range(len(s)))
+    assert seen == list(range(10))                              # a partition
+    assert [len(s) for s in random_split(TensorDataset(minigan.arange(11)), [0.5, 0.5])] == [6, 5]   # remainder first
+    minigan.manual_seed(3)
+    again = random_split(ds, [5, 3, 2])
+    assert [s.indices for s in again] == [s.indices for s in parts]   # the seeded generator decides
+    with pytest.raises(ValueError, match="add up to 9, not to the dataset's length 10"):
+        random_split(ds, [4, 5])

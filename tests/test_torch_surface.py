@@ -419,3 +419,9 @@ def test_factories_take_pytorchs_size_keyword():
         with pytest.raises(TypeError, match="shape twice"):
             make(2, size=(2,))
     assert np.array_equal(minigan.zeros(size=[2, 2]).numpy(), np.zeros((2, 2)))
+
+
+def test_abs_builtin_is_the_method_and_passes_gradients():
+    x = leaf(np.array([-2.0, 0.5, 3.0]))
+    assert np.array_equal(abs(x).numpy(), [2.0, 0.5, 3.0])
+    assert minigan.gradcheck(lambda t: abs(t) * t, [x])

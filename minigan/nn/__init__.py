@@ -1,5 +1,5 @@
 """minigan.nn: layers as Modules, with PyTorch's names, arguments, printouts and state_dict keys."""
-from . import functional, init         # functional: nn.functional after ``import minigan.nn as nn``, as in PyTorch
+from . import functional, init, utils  # functional and utils: nn.functional, nn.utils, as in PyTorch
 from .activation import LeakyReLU, LogSigmoid, ReLU, Sigmoid, Softplus, Tanh
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Sequential

@@ -45,6 +45,50 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
 
+class Subset(Dataset):
+    """The examples of ``dataset`` at ``indices``, in that order (PyTorch's Subset)."""
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, list(indices)
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return [self.dataset[self.indices[i]] for i in index]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def random_split(dataset, lengths, generator=None):
+    """Non-overlapping Subsets of the given lengths, from one random permutation: PyTorch's rules
+    (lengths that add up to len(dataset), or fractions that add up to 1, whose rounding
+    remainder goes one example at a time to the first subsets). The permutation comes from
+    minigan's NumPy generator (``minigan.manual_seed``); ``generator`` is accepted and ignored."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral) for v in lengths) \
+            and abs(sum(lengths) - 1) < 1e-9:
+        if any(not 0 <= v <= 1 for v in lengths):
+            raise ValueError(f"random_split: fractions must be between 0 and 1, got {lengths}")
+        sizes = [int(v * n) for v in lengths]              # PyTorch: floor, then the remainder
+        for i in range(n - sum(sizes)):                    # round-robin from the first subset
+            sizes[i % len(sizes)] += 1
+        lengths = sizes
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative ints or fractions adding up to 1, "
+                         f"got {lengths}")
+    if sum(lengths) != n:
+        raise ValueError(f"random_split: the lengths {lengths} add up to {sum(lengths)}, not to the "
+                         f"dataset's length {n}")
+    order = backend.generator("numpy").permutation(n).tolist()
+    out, start = [], 0
+    for size in lengths:
+        out.append(Subset(dataset, order[start:start + size]))
+        start += size
+    return out
+
+
 def default_collate(batch):
     """Merge a list of examples into a batch, as PyTorch's ``default_collate``."""
     elem = batch[0]
