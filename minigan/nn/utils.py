@@ -21,7 +21,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     every gradient element as one vector) is at most ``max_norm``; returns that norm, taken
     before clipping, as a 0-d tensor. As in PyTorch: the norm of the per-parameter norms, and
     every gradient multiplied by min(1, max_norm / (norm + 1e-6)). ``norm_type`` may be ``inf``
-    (the largest |g|). Computed on the gradients' device, read back once."""
+    (the largest |g|). Computed on the gradients' device (read back only for error_if_nonfinite)."""
     grads = _grads(parameters)
     if not grads:
         return tensor(0.0)
