@@ -317,3 +317,63 @@ def test_state_is_keyed_by_the_parameter_as_in_pytorch():
     assert opt.state[p]["step"] == 1 and opt.state[p]["exp_avg"].shape == p.shape
     assert list(opt.state) == [p]
     assert list(opt.state_dict()["state"]) == [0]
+
+
+# ----------------------------------------------------------------------------- optim.lr_scheduler
+def _rates(scheduler, epochs):
+    out = []
+    for _ in range(epochs):
+        out.append(scheduler.get_last_lr()[0])
+        scheduler.step()
+    return out
+
+
+def test_schedules_follow_pytorchs_formulas():
+    from minigan.optim import SGD, lr_scheduler as S
+    p = minigan.tensor(P0, requires_grad=True)
+    cases = [
+        (lambda o: S.StepLR(o, step_size=3, gamma=0.1), lambda e: 0.05 * 0.1 ** (e // 3)),
+        (lambda o: S.MultiStepLR(o, milestones=[5, 2], gamma=0.5), lambda e: 0.05 * 0.5 ** ((e >= 2) + (e >= 5))),
+        (lambda o: S.ExponentialLR(o, gamma=0.9), lambda e: 0.05 * 0.9 ** e),
+        (lambda o: S.LambdaLR(o, lambda e: 1.0 / (1 + e)), lambda e: 0.05 / (1 + e)),
+    ]
+    for make, formula in cases:
+        opt = SGD([p], lr=0.05)
+        rates = _rates(make(opt), 12)
+        assert np.allclose(rates, [formula(e) for e in range(12)], rtol=1e-14, atol=0)
+        assert opt.param_groups[0]["initial_lr"] == 0.05
+
+
+def test_the_optimizer_steps_with_the_scheduled_rate_and_a_schedule_resumes():
+    from minigan.optim import SGD, lr_scheduler as S
+    p = minigan.tensor(np.array([1.0]), requires_grad=True)
+    opt = SGD([p], lr=1.0)
+    sched = S.StepLR(opt, step_size=1, gamma=0.5)
+    for want in (1.0, 0.5, 0.25):
+        before = p.item()
+        p.grad = minigan.tensor(np.array([1.0]))
+        opt.step()
+        assert np.isclose(before - p.item(), want)          # the step moved by the epoch's rate
+        sched.step()
+    saved, opt_saved = sched.state_dict(), opt.state_dict()
+    opt2 = SGD([minigan.tensor(np.array([1.0]), requires_grad=True)], lr=1.0)
+    opt2.load_state_dict(opt_saved)
+    sched2 = S.StepLR(opt2, step_size=1, gamma=0.5)        # PyTorch's way to resume: build, then load
+    sched2.load_state_dict(saved)
+    assert sched2.get_last_lr() == sched.get_last_lr() == [0.125]
+    sched.step()
+    sched2.step()
+    assert sched2.get_last_lr() == sched.get_last_lr() == [0.0625]
+
+
+def test_schedule_errors_are_explained():
+    from minigan.optim import SGD, lr_scheduler as S
+    opt = SGD([minigan.tensor(P0, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="step_size must be a positive integer"):
+        S.StepLR(opt, step_size=0)
+    with pytest.raises(ValueError, match="expected 1 lr_lambdas"):
+        S.LambdaLR(opt, [lambda e: 1, lambda e: 2])
+    with pytest.raises(TypeError, match="schedules an optimizer"):
+        S.ExponentialLR(object(), gamma=0.5)
+    with pytest.raises(KeyError, match="initial_lr"):
+        S.StepLR(SGD([minigan.tensor(P0, requires_grad=True)], lr=0.1), step_size=2, last_epoch=4)

@@ -1,4 +1,6 @@
-"""minigan.optim: optimizers that update parameters in place from their .grad."""
+"""minigan.optim: optimizers that update parameters in place from their .grad, and
+``optim.lr_scheduler``, PyTorch's schedules of their learning rate."""
+from . import lr_scheduler  # noqa: F401
 from .adam import Adam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
