@@ -451,18 +451,16 @@ class IndexAdd(Function):
 
 
 def check_concatenate(shapes, axis):
-    """Whether tensors of these shapes join along ``axis`` (equal everywhere else); returns the
-    axis counted from 0, or raises a ValueError saying which tensor does not fit."""
+    """Whether tensors of these shapes join along ``axis`` (counted from 0: ``cat`` has checked
+    it) and are equal everywhere else; a ValueError saying which tensor does not fit."""
     first = shapes[0]
     nd = len(first)
     if nd == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be joined; use stack")
-    ax = axis % nd
     for i, shape in enumerate(shapes):
-        if len(shape) != nd or any(shape[d] != first[d] for d in range(nd) if d != ax):
+        if len(shape) != nd or any(shape[d] != first[d] for d in range(nd) if d != axis):
             raise ValueError(f"concatenate along axis {axis}: tensor {i} has shape {shape}, "
                              f"which does not match tensor 0's shape {first} outside that axis")
-    return ax
 
 
 class Concatenate(Function):

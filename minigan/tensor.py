@@ -1424,7 +1424,7 @@ def cat(tensors, axis=0, *, dim=None):
     if not tensors:
         raise ValueError("cat/concatenate needs at least one tensor")
     axis = _dim_index(axis if dim is None else dim, tensors[0].ndim, "cat")
-    axis = ops.check_concatenate([t.shape for t in tensors], axis)
+    ops.check_concatenate([t.shape for t in tensors], axis)
     if all(t.dtype.kind != "f" for t in tensors):      # integer labels: nothing to differentiate
         xp = backend.get_array_module(*(t.array for t in tensors))
         return Tensor._make(xp.concatenate([t.array for t in tensors], axis=axis))

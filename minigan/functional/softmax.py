@@ -1,6 +1,5 @@
 """softmax and log_softmax along one dimension (``F.softmax(x, dim=1)``), PyTorch's functional
 forms of the Tensor methods; the kernels, with their formulas, are in :mod:`minigan.ops`."""
-from ..ops import LogSoftmax, Softmax  # noqa: F401  (the kernels, with the formulas, live in ops)
 from ..tensor import Tensor
 
 

@@ -12,8 +12,8 @@ MultiStepLR and ExponentialLR multiply the current rate by gamma when due, so a 
 same rates, to the bit, as PyTorch's; LambdaLR sets initial_lr * lr_lambda(epoch).
 """
 import bisect
-import numbers
 
+from ..nn.module import positive_int
 from .optimizer import Optimizer
 
 
@@ -53,17 +53,11 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
 
-def _positive_int(name, what, value):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name}: {what} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size = _positive_int("StepLR", "step_size", step_size)
+        self.step_size = positive_int("StepLR", "step_size", step_size)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -77,7 +71,7 @@ class MultiStepLR(LRScheduler):
     """lr = initial_lr * gamma ** (how many milestones are <= epoch)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = sorted(_positive_int("MultiStepLR", "a milestone", m) for m in milestones)
+        self.milestones = sorted(positive_int("MultiStepLR", "a milestone", m) for m in milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
