@@ -22,7 +22,7 @@ The activations multiply g by a constant mask (ReLU, LeakyReLU: their second der
 is zero wherever it exists) or write their derivative from the output (tanh, sigmoid),
 which under ``create_graph=True`` is the graph's output tensor.
 """
-from . import backend, parallel
+from . import backend, parallel, workspace
 from .backend import get_array_module
 from .function import Function
 from .tensor import Tensor
@@ -506,7 +506,7 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         xp = get_array_module(x)
-        out = xp.empty_like(x)
+        out = workspace.empty_like(x)
         parallel.over_batch(lambda s: xp.maximum(x[s], 0, out=out[s]), x)    # by chunks of the batch
         ctx.save_for_backward(out)
         return out
@@ -518,7 +518,7 @@ class ReLU(Function):
         xp = get_array_module(out)
         if isinstance(g, Tensor):
             return times_mask(g, out > 0)
-        gx = xp.empty_like(out)
+        gx = workspace.empty_like(out)
 
         def rows(s):   # the 0/1 mask written straight as floats (no bool temporary), then times g
             xp.greater(out[s], 0, out=gx[s])
@@ -539,7 +539,7 @@ class LeakyReLU(Function):
             positive = x > 0
             ctx.save_for_backward(positive)
             return xp.where(positive, x, x * ctx.slope)
-        positive, out = xp.empty_like(x, dtype=bool), xp.empty_like(x)
+        positive, out = workspace.empty_like(x, dtype=bool), workspace.empty_like(x)
 
         def rows(s):
             # for a slope in [0, 1], max(x, slope*x) is x when x > 0 and slope*x otherwise:
@@ -558,7 +558,7 @@ class LeakyReLU(Function):
         # built in place from the saved mask: 1*(1 - s) + s = 1 and 0*(1 - s) + s = s
         (positive,) = ctx.saved_arrays
         xp = get_array_module(positive)
-        local = xp.empty_like(positive, dtype=ctx.slope.dtype)
+        local = workspace.empty_like(positive, dtype=ctx.slope.dtype)
 
         def rows(s):
             xp.multiply(positive[s], 1 - ctx.slope, out=local[s])    # the mask read as 0/1

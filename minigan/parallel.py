@@ -27,6 +27,7 @@ in chunk order, for the caller to add in that order (:func:`sum_chunks`).
 """
 import threading
 
+from . import workspace
 from .backend import backend_of, get_array_module
 
 DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
@@ -118,7 +119,7 @@ def matmul(a, b):
         count, per_item, other = (m, k + n, n) if m >= n else (n, k + m, m)
         least = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (k * other)))
         if len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, least)) > 1:
-            out = xp.empty((m, n), dtype=xp.result_type(a, b))
+            out = workspace.empty((m, n), xp.result_type(a, b), like=a)
             if m >= n:
                 def block(s):
                     xp.matmul(a[s], b, out=out[s])

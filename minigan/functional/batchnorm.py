@@ -19,7 +19,7 @@ the backward reads g and the saved (x - mean) a few times instead of replaying a
 generic ops. In eval mode the statistics are constants and the backward is that of the
 affine map x * scale + shift: d x = g * scale.
 """
-from .. import parallel
+from .. import parallel, workspace
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -94,7 +94,7 @@ def _array_statistics(x, eps):
     _, shape = _layout(x)
     n = x.dtype.type(x.size // x.shape[1])
     mean = _channel_sum(x) / n
-    xc = xp.empty_like(x)
+    xc = workspace.empty_like(x)
 
     def centre(s):
         xp.subtract(x[s], mean.reshape(shape), out=xc[s])
@@ -110,7 +110,7 @@ def _affine(a, scale, shift=None, b=None, k=None):
     of ``a``'s layout, by chunks of the batch (each chunk's passes run while it is in cache)."""
     xp = get_array_module(a)
     _, shape = _layout(a)
-    out = xp.empty_like(a)
+    out = workspace.empty_like(a)
 
     def rows(s):
         xp.multiply(a[s], scale.reshape(shape), out=out[s])

@@ -23,7 +23,7 @@ Both run over chunks of the batch (:mod:`minigan.parallel`, on several threads w
 the images of a chunk are copied (im2col) or added back (col2im) together, and no two chunks
 touch the same image, so the chunks give exactly the plain formula's result.
 """
-from .. import parallel
+from .. import parallel, workspace
 from ..backend import backend_of, get_array_module
 
 
@@ -41,7 +41,7 @@ def channels_last(x, padding=(0, 0)):
     n, h, w, c = nhwc.shape
     if ph == 0 and pw == 0:
         return xp.ascontiguousarray(nhwc)
-    buf = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    buf = workspace.zeros((n, h + 2 * ph, w + 2 * pw, c), x.dtype, like=x)
     buf[:, ph:ph + h, pw:pw + w, :] = nhwc
     return buf
 
@@ -82,7 +82,7 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size):
             return view.reshape(n * ho * wo, kh * kw * c, copy=False)
         except (ValueError, TypeError):    # it needs a copy (made below, by chunks); or NumPy < 2.1
             pass
-    cols = xp.empty((n * ho * wo, kh * kw * c), dtype=x.dtype)
+    cols = workspace.empty((n * ho * wo, kh * kw * c), x.dtype, like=x)
 
     def rows(s):                 # images s of the batch: their patch rows
         view = patches(channels_last(x[s], padding), kernel_size, stride, dilation, out_size)
@@ -128,7 +128,7 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size, rig
         # 1x1 -> 7x7): nothing overlaps, so the sum is the patch rows reshaped, with no buffer
         rows = cols if right is None else parallel.matmul(cols, right)
         return rows.reshape(n, kh, kw, c)[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
-    buf = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
+    buf = workspace.zeros((n, h + 2 * ph, w + 2 * pw, c), cols.dtype, like=cols)
 
     shares = dict(per_item=ho * wo * kh * kw * c, target=parallel.PRODUCT_CHUNK_ELEMENTS,
                   min_items=-(-parallel.PRODUCT_MIN_ROWS // (ho * wo)))
@@ -137,7 +137,9 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size, rig
 
     def add(s):                  # images s of the batch
         rows = cols[s.start * ho * wo:s.stop * ho * wo]
-        add_patches(buf[s], rows if right is None else rows @ right, kernel_size, stride, dilation, out_size)
+        if right is not None:    # the chunk's patch rows, into a reused buffer (no fresh pages)
+            rows = xp.matmul(rows, right, out=workspace.empty((rows.shape[0], right.shape[1]), cols.dtype, like=cols))
+        add_patches(buf[s], rows, kernel_size, stride, dilation, out_size)
 
     parallel.run(add, n, **shares, like=cols)
     return buf[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
