@@ -4,8 +4,8 @@ A training step makes the same large arrays every time: the patch matrix of each
 col2im's buffer, batch norm's x - mean, an activation's output. NumPy asks the C library for
 each one, and the C library gives memory this large back to the operating system when it is
 freed (or trims its heap), so the next step's array starts as fresh pages that the kernel must
-fault in and zero first. Measured on this project's 2-core VM (benchmarks/NOTES.md), that was
-~8,000 page faults and ~30 ms of a 310 ms DCGAN step.
+fault in and zero first: thousands of page faults a DCGAN step (the figures are in
+benchmarks/NOTES.md, "Speed, fifth round").
 
 :func:`empty` keeps every array of at least :data:`MIN_BYTES` it hands out, and hands one out
 again, for a request of the same dtype and byte size, once the only reference left to it is
