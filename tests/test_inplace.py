@@ -2,7 +2,7 @@
 ``.data``, the leaf rule and the version counter that turns a stale saved value into an error."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import minigan
@@ -164,6 +164,10 @@ def test_a_leaf_without_grad_becomes_part_of_the_graph_when_given_a_grad_tensor(
 def test_in_place_methods_inside_a_graph_gradcheck(data, shape):
     a = data.draw(float64_arrays(shape))
     b = data.draw(float64_arrays(shape, min_abs=0.5))
+    before_clamp = (a * 1.5 + 2 * b - a) * b / (b * b)
+    # clamp_ has a kink at +-1, where finite differences see half the slope (a=2, b=-1 gives
+    # exactly 1): keep every value away from it
+    assume(np.all(np.abs(np.abs(before_clamp) - 1.0) > 1e-3))
     x, y = leaf(a), leaf(b)
 
     def f(x, y):
@@ -180,7 +184,7 @@ def test_in_place_methods_inside_a_graph_gradcheck(data, shape):
 
     assert minigan.gradcheck(f, [x, y])
     # value check against the same steps in NumPy
-    z = np.clip((a * 1.5 + 2 * b - a) * b / (b * b), -1, 1)
+    z = np.clip(before_clamp, -1, 1)
     z[(0,) * len(shape)] = 3 * b[(0,) * len(shape)]
     np.testing.assert_allclose(f(x, y).numpy(), z, rtol=1e-12)
 
