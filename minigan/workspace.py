@@ -18,6 +18,7 @@ nothing: CuPy's memory pool already reuses device memory.
 The cache holds at most :data:`LIMIT_BYTES` of arrays nobody uses; :func:`empty_cache` frees
 them all.
 """
+import math
 import sys
 import threading
 
@@ -50,14 +51,12 @@ _FREE = _measure_free()
 def empty(shape, dtype, like):
     """An uninitialised C-contiguous array of ``shape`` and ``dtype`` on ``like``'s backend: a
     cached one that nothing holds any more, or a new one (kept for later)."""
+    global _made
     xp = get_array_module(like)
-    shape = tuple(shape)
     if backend_of(like) == "cupy":
         return xp.empty(shape, dtype=dtype)
     dtype = xp.dtype(dtype)
-    size = 1
-    for d in shape:
-        size *= d
+    size = math.prod(shape)
     nbytes = size * dtype.itemsize
     if nbytes < MIN_BYTES:
         return xp.empty(shape, dtype=dtype)
@@ -66,7 +65,6 @@ def empty(shape, dtype, like):
         for buf in entries:
             if _refs(buf) <= _FREE:
                 return buf.reshape(shape)       # a view: the cache sees it held while the view lives
-        global _made
         buf = xp.empty(size, dtype=dtype)
         _made += 1
         entries.append(buf)
