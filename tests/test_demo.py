@@ -18,20 +18,33 @@ def test_short_demo_writes_its_pictures_and_reports_coverage(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("seed", range(5))
-def test_default_demo_covers_all_eight_modes(tmp_path, seed, threads):
-    # what the README promises for `minigan demo`: every mode is found, for seeds 0-4, with one
-    # BLAS thread or two (the thread count changes the rounding of every product)
-    from minigan.threads import get_blas_threads, set_threads
-    before = get_blas_threads()
-    try:
-        set_threads(threads)
-        result = run_demo(out=str(tmp_path), seed=seed, progress=False, log=_quiet)
-    finally:
-        set_threads(before)
+def test_default_demo_covers_all_eight_modes(tmp_path, seed):
+    # what the README promises for `minigan demo`: every mode is found, for seeds 0-4 (the thread
+    # count cannot change this: see the next test)
+    result = run_demo(out=str(tmp_path), seed=seed, progress=False, log=_quiet)
     assert result["modes_covered"] == 8, result["per_mode"]
     assert result["high_quality"] > 0.5
+
+
+def test_the_demo_gives_the_same_bits_with_one_and_two_threads(tmp_path):
+    # minigan holds BLAS to one thread and chunks its own kernels by a fixed rule, so the thread
+    # count must not change a single bit of the trained generator (or of the per-mode counts)
+    from minigan.threads import get_num_threads, set_threads
+    before = get_num_threads()
+    runs = []
+    try:
+        for n in (1, 2):
+            set_threads(n)
+            result = run_demo(out=str(tmp_path / str(n)), seed=3, steps=60, progress=False, log=_quiet)
+            runs.append((result["per_mode"], [p.detach().numpy().copy() for p in result["model"].G.parameters()]))
+    finally:
+        set_threads(before)
+    (counts1, weights1), (counts2, weights2) = runs
+    assert (counts1 == counts2).all()
+    assert len(weights1) == len(weights2) > 0
+    for a, b in zip(weights1, weights2):
+        assert a.tobytes() == b.tobytes()
 
 
 def test_demo_rejects_bad_settings(tmp_path):

@@ -115,5 +115,5 @@ def run_demo(out="runs/demo", steps=4000, batch_size=256, lr=None, z_dim=4, seed
         f"({100 * quality:.0f}% of its points lie within 3 std of a mode centre)")
     log(f"pictures: {points_png} and {curves_png}")
     return {"gan": gan, "data": data, "modes_covered": covered, "of_modes": n_modes, "high_quality": quality,
-            "per_mode": per_mode,
+            "per_mode": per_mode, "model": model,
             "seconds": seconds, "points_png": points_png, "curves_png": curves_png}
