@@ -10,11 +10,11 @@ Run as a script, a lesson accepts
     --backend cupy     run on an NVIDIA GPU through CuPy (default $MINIGAN_BACKEND, else numpy)
     --threads N        minigan's threads, BLAS held to one (default $MINIGAN_THREADS, else 1)
     --seed N           random seed (default 0)
-    --out DIR          where figures go (default lessons/out/<lesson name>/)
+    --out DIR          where figures go (default $MINIGAN_OUT, else lessons/out/<lesson name>/)
 (the same options as the minigan command, made by minigan.cli.add_common_options).
 
 Run as a notebook (a Jupyter kernel's own command line is never parsed), the environment
-variables set the options: MINIGAN_QUICK=1, MINIGAN_BACKEND, MINIGAN_THREADS.
+variables set the options: MINIGAN_QUICK=1, MINIGAN_BACKEND, MINIGAN_THREADS, MINIGAN_OUT.
 """
 import argparse
 import os
@@ -46,7 +46,8 @@ def setup(name, description):
                         help="same lesson, less work: runs in under a minute on a 2-core CPU "
                              "(default: on when MINIGAN_QUICK=1)")
     add_common_options(parser)
-    parser.add_argument("--out", default=None, help=f"folder for figures (default lessons/out/{name})")
+    parser.add_argument("--out", default=os.environ.get("MINIGAN_OUT") or None,
+                        help=f"folder for figures (default $MINIGAN_OUT, else lessons/out/{name})")
     args = parser.parse_args([] if _in_a_notebook() else None)
     try:
         apply_common_options(args)

@@ -12,6 +12,10 @@ Two contracts guard the lessons against silent decay:
     pytest tests/test_lessons.py                 # everything (the per-lesson runs are marked slow)
     pytest tests/test_lessons.py -m "not slow"   # only the fast structural checks
 
+Each lesson's quick run happens once, in a real Jupyter kernel (converted with jupytext,
+executed by nbclient, in a working folder that is not lessons/) when the notebooks extra is
+installed, else as a script; one lesson also runs as a script with its command-line options.
+
 MNIST is taken from $MINIGAN_DATA_DIR, or from ../shared/data/mnist beside the repository when
 that folder exists.
 """
@@ -32,6 +36,7 @@ LESSONS = sorted(LESSONS_DIR.glob("[0-9][0-9]_*.py"))
 AT_LEAST_LESSONS = 14          # lessons 01-14 exist; later ones (15, ...) may be added
 CHECKS_DIR = REPO / "tests" / "lesson_checks"
 TIMEOUT_S = 120
+NOTEBOOK_CELL_TIMEOUT_S = 300
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
@@ -121,10 +126,8 @@ def test_lesson_help(path):
     assert "--quick" in result.stdout and "--backend" in result.stdout
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
-def test_lesson_runs_quick(path, tmp_path):
-    out = tmp_path / path.stem
+def run_as_script(path, out):
+    """``python lessons/<lesson>.py --quick --seed 0 --out OUT``; its stdout (the test fails on an error)."""
     try:
         # seed 0 explicitly: the checks files record the quick run at seed 0
         result = subprocess.run([sys.executable, str(path), "--quick", "--seed", "0", "--out", str(out)], cwd=REPO,
@@ -135,12 +138,52 @@ def test_lesson_runs_quick(path, tmp_path):
     assert result.returncode == 0, (f"{path.name} --quick exited with {result.returncode}\n"
                                     f"--- stdout (end) ---\n{result.stdout[-3000:]}\n"
                                     f"--- stderr (end) ---\n{result.stderr[-3000:]}")
-    assert "checked:" in result.stdout, f"{path.name} asserted no fact (no 'checked:' line in its output)"
+    return result.stdout
+
+
+def run_as_notebook(path, out, work, monkeypatch):
+    """The lesson converted by jupytext and executed by a Jupyter kernel (nbclient) in the folder
+    ``work`` (not lessons/), its options from the environment: quick mode, seed 0 (the default),
+    figures into ``out``. Returns the text the cells printed."""
+    import jupytext
+    import nbclient
+    notebook = jupytext.read(path)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    # the kernel inherits this environment: lessons/ importable (for _common), the data, BLAS on one thread
+    for name, value in lesson_env().items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MINIGAN_QUICK", "1")
+    monkeypatch.setenv("MINIGAN_THREADS", "1")
+    monkeypatch.setenv("MINIGAN_OUT", str(out))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(LESSONS_DIR), str(REPO), os.environ.get("PYTHONPATH", "")]))
+    client = nbclient.NotebookClient(notebook, timeout=NOTEBOOK_CELL_TIMEOUT_S, kernel_name="python3",
+                                     resources={"metadata": {"path": str(work)}})
+    client.execute()
+    return "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                   for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+
+
+def notebooks_extra_installed():
+    try:
+        import ipykernel  # noqa: F401
+        import jupytext  # noqa: F401
+        import nbclient  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def assert_a_quick_run(path, stdout, out):
+    """What a quick run of a lesson must show, however it ran: quick mode, its checks exactly as
+    tests/lesson_checks/<lesson>.txt lists them, at least one figure saved under ``out``."""
+    assert "(quick mode" in stdout, f"{path.name} did not run in quick mode"
+    assert "checked:" in stdout, f"{path.name} asserted no fact (no 'checked:' line in its output)"
     expected_file = CHECKS_DIR / f"{path.stem}.txt"
     assert expected_file.is_file(), f"{path.name} has no checks file {expected_file.relative_to(REPO)}"
     expected = [line for line in expected_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    printed = printed_checks(result.stdout)
-    header = re.search(r"\(quick mode, backend (\w+)\)", result.stdout)
+    printed = printed_checks(stdout)
+    header = re.search(r"\(quick mode, backend (\w+)\)", stdout)
     if header and header.group(1) != "numpy":
         # another backend may add checks of its own (e.g. lesson 01's GPU round trip); the
         # numpy list must still appear in full and in order
@@ -154,3 +197,28 @@ def test_lesson_runs_quick(path, tmp_path):
             + "\n--- printed ---\n" + "\n".join(printed))
     pngs = sorted(out.rglob("*.png"))
     assert pngs, f"{path.name} saved no PNG figure under {out}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_runs_quick(path, tmp_path, monkeypatch):
+    # Each lesson runs once: as a notebook in a Jupyter kernel when the notebooks extra is
+    # installed (the README's install has it, and CI), else as a script. Running every lesson
+    # both ways doubled the suite's longest part (about 170 s on a 2-core machine) to test the
+    # same lesson code twice; the script's own entry point (its command-line options) is shared
+    # by all lessons in _common.setup and is run by test_a_lesson_runs_as_a_script below.
+    out = tmp_path / path.stem
+    if notebooks_extra_installed():
+        work = tmp_path / "elsewhere"                    # not lessons/, not the repository root
+        work.mkdir()
+        stdout = run_as_notebook(path, out, work, monkeypatch)
+    else:
+        stdout = run_as_script(path, out)
+    assert_a_quick_run(path, stdout, out)
+
+
+@pytest.mark.parametrize("stem", ["08_convolution_output_size"])
+def test_a_lesson_runs_as_a_script(stem, tmp_path):
+    path = LESSONS_DIR / f"{stem}.py"
+    out = tmp_path / stem
+    assert_a_quick_run(path, run_as_script(path, out), out)
