@@ -30,7 +30,7 @@ from .. import conv_arithmetic, parallel
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from .im2col import col2im, im2col
+from .im2col import can_scatter_by_phases, col2im, im2col, scatter_by_phases
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -75,7 +75,11 @@ def _scatter(rows, w2, in_shape, kernel, stride, padding, dilation, out_size):
     the batch inside col2im, each chunk just before it is added back.
     Every product here is :func:`minigan.parallel.matmul` or a chunk of rows of one (fixed
     blocks, BLAS on one thread), so the results do not depend on the thread count.
+    For a stride that divides the kernel (the DCGAN's k4 s2) and enough output channels, the
+    same sum is made phase by phase instead (:func:`~minigan.functional.im2col.scatter_by_phases`).
     """
+    if can_scatter_by_phases(rows, kernel, stride, dilation, in_shape[1]):
+        return scatter_by_phases(rows, w2, in_shape, kernel, stride, padding, out_size)
     return col2im(rows, in_shape, kernel, stride, padding, dilation, out_size, right=w2)
 
 

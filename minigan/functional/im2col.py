@@ -19,7 +19,11 @@ col2im is its adjoint: every patch row is added back where it came from. Its Pyt
 over the kH*kW kernel offsets; each step adds a whole (n, Ho, Wo, C) block into a strided
 slice of a padded buffer, which is why overlapping patches need no ``add.at``.
 
-Both run over chunks of the batch (:mod:`minigan.parallel`, on several threads when asked):
+For a stride that divides the kernel (the DCGAN's k4 s2), :func:`scatter_by_phases` makes
+col2im of a product without the scatter: every s-th output row and column (a phase) is a
+small convolution of its own, written once, with no buffer to zero and add into.
+
+All of them run over chunks of the batch (:mod:`minigan.parallel`, on several threads when asked):
 the images of a chunk are copied (im2col) or added back (col2im) together, and no two chunks
 touch the same image, so the chunks give exactly the plain formula's result.
 """
@@ -143,3 +147,81 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, out_size, rig
 
     parallel.run(add, n, **shares, like=cols)
     return buf[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
+
+
+# A phase's product has only B (the scatter's output channels) columns; with fewer than this
+# many it ran far below BLAS's rate, and col2im's one wide product won (benchmarks/NOTES.md).
+PHASES_MIN_CHANNELS = 64
+
+
+def can_scatter_by_phases(rows, kernel_size, stride, dilation, out_channels):
+    """True when :func:`scatter_by_phases` applies and measured faster than col2im: on a CPU,
+    a stride above 1 that divides the kernel, no dilation, at least PHASES_MIN_CHANNELS out."""
+    (kh, kw), (sh, sw) = kernel_size, stride
+    return (backend_of(rows) != "cupy" and tuple(dilation) == (1, 1) and (sh, sw) != (1, 1)
+            and kh % sh == 0 and kw % sw == 0 and out_channels >= PHASES_MIN_CHANNELS)
+
+
+def scatter_by_phases(rows, right, in_shape, kernel_size, stride, padding, out_size):
+    """``col2im(rows @ right)`` for a stride s that divides the kernel: the same sum, made as s*s
+    small convolutions instead of one product and a scatter-add.
+
+    rows: (N*Ho*Wo, A), one row per position (n, q, r) of the small side; right: (A, kH*kW*B),
+    columns (a, b, c). Returns (N, B, H, W), an NCHW view of a channels-last array.
+
+    Output row i (padded index i + p) receives the kernel rows a with a = i + p (mod s) only:
+    a = r + s*t for its phase r = (i + p) mod s and t = 0..T-1, T = kH/s, from the input row
+    q - t, q = (i + p - r)/s. So the rows of one phase are a plain convolution of the small
+    side with a T x T sub-kernel (flipped, since q - t runs backwards):
+
+        out[n, i, j, c] = sum_{t, u, a} g[n, q - t, q' - u, a] * W[a, c, r + s*t, r' + s*u]
+
+    one gather of T*T*A columns and one product a phase, written straight to every s-th row
+    and column of the output: each output pixel exactly once, no buffer to zero and add into.
+    (This is also why a transposed convolution whose kernel the stride does not divide draws
+    a checkerboard: its phases sum different numbers of kernel taps.)
+    """
+    xp = get_array_module(rows)
+    n, b, h, w = in_shape
+    (kh, kw), (sh, sw), (ph, pw), (ho, wo) = kernel_size, stride, padding, out_size
+    a = rows.shape[1]
+    th, tw = kh // sh, kw // sw
+    right4 = right.reshape(a, kh, kw, b)
+    # the sub-kernels, rows (t', u', a) with t' = T-1-t: the weight reordered, in one array
+    subs = workspace.empty((sh, sw, th * tw * a, b), rows.dtype, like=rows)
+    subs.reshape(sh, sw, th, tw, a, b)[...] = right4.reshape(a, th, sh, tw, sw, b)[:, ::-1, :, ::-1].transpose(2, 4, 1, 3, 0, 5)
+    phases = []                  # (first output row, first input row, count) per axis, and the sub-kernel
+    for rh in range(sh):
+        i0 = (rh - ph) % sh
+        q0, qh = (i0 + ph - rh) // sh, len(range(i0, h, sh))
+        for rw in range(sw):
+            j0 = (rw - pw) % sw
+            r0, qw = (j0 + pw - rw) // sw, len(range(j0, w, sw))
+            if qh and qw:
+                phases.append((i0, q0, qh, j0, r0, qw, subs[rh, rw]))
+    # the small side, channels-last, with T-1 zero rows above (q - t < 0) and enough below
+    hp = max(ho + th - 1, max(q0 + qh for _, q0, qh, *_ in phases) + th - 1)
+    wp = max(wo + tw - 1, max(r0 + qw for *_, r0, qw, _ in phases) + tw - 1)
+    padded = workspace.zeros((n, hp, wp, a), rows.dtype, like=rows)
+    padded[:, th - 1:th - 1 + ho, tw - 1:tw - 1 + wo] = rows.reshape(n, ho, wo, a)
+    out = workspace.empty((n, h, w, b), rows.dtype, like=rows)
+    bn, bh, bw, bc = padded.strides
+    most = max(qh * qw for _, _, qh, _, _, qw, _ in phases)      # positions a phase, an image
+    # one gathered matrix and one product for the batch, each chunk using its images' rows for
+    # every phase in turn (still in cache): large enough for the workspace to keep (no fresh pages)
+    cols_all = workspace.empty((n * most, th * tw * a), rows.dtype, like=rows)
+    prod_all = workspace.empty((n * most, b), rows.dtype, like=rows)
+
+    def images(s):               # images s of the batch, every phase
+        m = s.stop - s.start
+        for i0, q0, qh, j0, r0, qw, sub in phases:
+            window = xp.lib.stride_tricks.as_strided(padded[s, q0:, r0:], shape=(m, qh, qw, th, tw, a),
+                                                     strides=(bn, bh, bw, bh, bw, bc))
+            cols = cols_all[s.start * most:s.start * most + m * qh * qw]
+            cols.reshape(window.shape)[...] = window          # the gather: one strided copy
+            prod = xp.matmul(cols, sub, out=prod_all[s.start * most:s.start * most + m * qh * qw])
+            out[s, i0::sh, j0::sw] = prod.reshape(m, qh, qw, b)
+
+    per_image = most * th * tw * a
+    parallel.run(images, n, per_item=per_image, target=parallel.DEFAULT_CHUNK_ELEMENTS, like=rows)
+    return out.transpose(0, 3, 1, 2)
