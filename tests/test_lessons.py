@@ -160,8 +160,8 @@ def run_as_notebook(path, out, work, monkeypatch):
     client = nbclient.NotebookClient(notebook, timeout=NOTEBOOK_CELL_TIMEOUT_S, kernel_name="python3",
                                      resources={"metadata": {"path": str(work)}})
     client.execute()
-    return "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                   for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+    return "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                   for output in cell.get("outputs", []) if output.get("output_type") == "stream")
 
 
 def notebooks_extra_installed():

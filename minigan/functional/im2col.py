@@ -200,12 +200,11 @@ def scatter_by_phases(rows, right, in_shape, kernel_size, stride, padding, out_s
             if qh and qw:
                 phases.append((i0, q0, qh, j0, r0, qw, subs[rh, rw]))
     # the small side, channels-last, with T-1 zero rows above (q - t < 0) and enough below
-    hp = max(ho + th - 1, max(q0 + qh for _, q0, qh, *_ in phases) + th - 1)
-    wp = max(wo + tw - 1, max(r0 + qw for *_, r0, qw, _ in phases) + tw - 1)
+    hp = max(ho, max(q0 + qh for _, q0, qh, *_ in phases)) + th - 1
+    wp = max(wo, max(r0 + qw for *_, r0, qw, _ in phases)) + tw - 1
     padded = workspace.zeros((n, hp, wp, a), rows.dtype, like=rows)
     padded[:, th - 1:th - 1 + ho, tw - 1:tw - 1 + wo] = rows.reshape(n, ho, wo, a)
     out = workspace.empty((n, h, w, b), rows.dtype, like=rows)
-    bn, bh, bw, bc = padded.strides
     most = max(qh * qw for _, _, qh, _, _, qw, _ in phases)      # positions a phase, an image
     # one gathered matrix and one product for the batch, each chunk using its images' rows for
     # every phase in turn (still in cache): large enough for the workspace to keep (no fresh pages)
@@ -215,8 +214,7 @@ def scatter_by_phases(rows, right, in_shape, kernel_size, stride, padding, out_s
     def images(s):               # images s of the batch, every phase
         m = s.stop - s.start
         for i0, q0, qh, j0, r0, qw, sub in phases:
-            window = xp.lib.stride_tricks.as_strided(padded[s, q0:, r0:], shape=(m, qh, qw, th, tw, a),
-                                                     strides=(bn, bh, bw, bh, bw, bc))
+            window = patches(padded[s, q0:, r0:], (th, tw), (1, 1), (1, 1), (qh, qw))   # stride 1 here
             cols = cols_all[s.start * most:s.start * most + m * qh * qw]
             cols.reshape(window.shape)[...] = window          # the gather: one strided copy
             prod = xp.matmul(cols, sub, out=prod_all[s.start * most:s.start * most + m * qh * qw])
