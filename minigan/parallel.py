@@ -33,6 +33,7 @@ from .backend import backend_of, get_array_module
 DEFAULT_CHUNK_ELEMENTS = 1 << 18     # ~1 MB of float32 a chunk: a chunk's passes stay in cache
 PRODUCT_CHUNK_ELEMENTS = 1 << 22     # a chunk that holds a matrix product (~16 MB of its operands)
 PRODUCT_MIN_ROWS = 512               # a block of fewer rows ran 8-10% slower than the whole product on one core
+SHORT_PRODUCT_MIN_ROWS = 128         # ... unless the operand every block reads whole is small (see matmul)
 PRODUCT_MIN_MACS = 1 << 23           # a block of a product has at least this many multiply-adds (~0.1 ms)
 MIN_CHUNKS = 4                       # large work is cut into at least this many chunks
 SMALL = 1 << 17                      # up to this many elements in all, one chunk (a plain call)
@@ -117,7 +118,11 @@ def matmul(a, b):
     if m * n * k >= 2 * PRODUCT_MIN_MACS and backend_of(a) != "cupy":   # work for two blocks
         xp = get_array_module(a, b)
         count, per_item, other = (m, k + n, n) if m >= n else (n, k + m, m)
-        least = max(PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // (k * other)))
+        # every block reads the whole of the other operand (k x other): when that fits in
+        # cache, blocks down to 128 rows cost ~5% on one core; when not, they read it again
+        # from memory per block (measured: benchmarks/NOTES.md, "Speed, seventh round")
+        min_rows = SHORT_PRODUCT_MIN_ROWS if k * other <= SMALL else PRODUCT_MIN_ROWS
+        least = max(min_rows, -(-PRODUCT_MIN_MACS // (k * other)))
         if len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, least)) > 1:
             out = workspace.empty((m, n), xp.result_type(a, b), like=a)
             if m >= n:

@@ -131,6 +131,46 @@ def test_matmul_in_blocks_is_the_product_and_the_same_for_any_thread_count(resto
         assert one.dtype == np.float32 and one.shape == (shape_a[0], shape_b[1])
 
 
+def test_a_short_product_is_cut_in_blocks_only_when_its_shared_operand_is_small(restore_threads, monkeypatch):
+    # each block of a product reads the whole of the other operand: blocks of 128-511 rows are
+    # allowed when that operand fits in cache (the MLP's (128, 784) @ (784, 256)), not when it
+    # is read again from memory per block (a DCGAN weight gradient, (128, 6272) @ (6272, 1024))
+    threads.set_threads(2)
+    cuts = []
+    real_run = parallel.run
+
+    def run(fn, n, *args, **kw):
+        parts = real_run(fn, n, *args, **kw)
+        cuts.append(len(parts))
+        return parts
+    monkeypatch.setattr(parallel, "run", run)
+    rng = np.random.default_rng(3)
+    for (m, k, n), blocks in (((128, 784, 256), 2), ((128, 256, 784), 2), ((784, 128, 256), 2),
+                              ((128, 6272, 1024), 2), ((128, 256, 128), 0)):
+        cuts.clear()
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        out = parallel.matmul(a, b)
+        assert cuts == ([blocks] if blocks else []), (m, k, n, cuts)
+        np.testing.assert_allclose(out, a @ b, rtol=1e-4, atol=1e-4 * np.abs(out).max())
+
+
+def test_mlp_weights_are_bit_identical_after_training_with_one_and_two_threads(restore_threads):
+    def train(n_threads):
+        threads.set_threads(n_threads)
+        minigan.manual_seed(0)
+        G, D = build_gan("mlp")
+        gan = GAN(G, D, 100)
+        rng = np.random.default_rng(0)
+        for _ in range(3):
+            gan.train_step(minigan.tensor(np.tanh(rng.standard_normal((128, 784))).astype(np.float32)))
+        return [p.array.copy() for p in list(G.parameters()) + list(D.parameters())]
+    one, two = train(1), train(2)
+    assert len(one) == len(two) == 12
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_an_outer_product_is_one_correctly_rounded_multiply_an_element(restore_threads):
     # k = 1 is computed as a broadcast multiply: each element is a float32 product rounded once,
     # which the float64 product rounded to float32 is too
