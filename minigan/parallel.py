@@ -104,7 +104,8 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
 
 def matmul(a, b):
     """``a @ b`` for 2-D arrays, in fixed blocks of the result's rows (``a`` tall) or else of
-    its columns, each at least :data:`PRODUCT_MIN_ROWS` of them and :data:`PRODUCT_MIN_MACS`
+    its columns, each at least :data:`PRODUCT_MIN_ROWS` of them (:data:`SHORT_PRODUCT_MIN_ROWS`
+    where the operand every block reads whole is small) and :data:`PRODUCT_MIN_MACS`
     multiply-adds (:func:`chunks`). Every element is computed by one BLAS call on one thread,
     from the whole of its row of ``a`` and column of ``b``; the blocks depend on the shapes
     alone, so the result does not depend on the thread count. A small result of a long
@@ -264,4 +265,4 @@ class _OneBlasThread:
 
 
 __all__ = ["set_workers", "get_workers", "chunks", "run", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
-           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL"]
+           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "SHORT_PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL"]
