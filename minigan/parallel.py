@@ -122,8 +122,8 @@ def matmul(a, b):
         # every block reads the whole of the other operand (k x other): when that fits in
         # cache, blocks down to 128 rows cost ~5% on one core; when not, they read it again
         # from memory per block (measured: benchmarks/NOTES.md, "Speed, seventh round")
-        min_rows = SHORT_PRODUCT_MIN_ROWS if k * other <= SMALL else PRODUCT_MIN_ROWS
-        least = max(min_rows, -(-PRODUCT_MIN_MACS // (k * other)))
+        shared = k * other
+        least = max(SHORT_PRODUCT_MIN_ROWS if shared <= SMALL else PRODUCT_MIN_ROWS, -(-PRODUCT_MIN_MACS // shared))
         if len(chunks(count, per_item, PRODUCT_CHUNK_ELEMENTS, least)) > 1:
             out = workspace.empty((m, n), xp.result_type(a, b), like=a)
             if m >= n:
@@ -265,4 +265,5 @@ class _OneBlasThread:
 
 
 __all__ = ["set_workers", "get_workers", "chunks", "run", "matmul", "sum_chunks", "over_batch", "sum_over_batch",
-           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "SHORT_PRODUCT_MIN_ROWS", "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL"]
+           "DEFAULT_CHUNK_ELEMENTS", "PRODUCT_CHUNK_ELEMENTS", "PRODUCT_MIN_ROWS", "SHORT_PRODUCT_MIN_ROWS",
+           "PRODUCT_MIN_MACS", "MIN_CHUNKS", "SMALL"]

@@ -156,16 +156,7 @@ def test_a_short_product_is_cut_in_blocks_only_when_its_shared_operand_is_small(
 
 
 def test_mlp_weights_are_bit_identical_after_training_with_one_and_two_threads(restore_threads):
-    def train(n_threads):
-        threads.set_threads(n_threads)
-        minigan.manual_seed(0)
-        G, D = build_gan("mlp")
-        gan = GAN(G, D, 100)
-        rng = np.random.default_rng(0)
-        for _ in range(3):
-            gan.train_step(minigan.tensor(np.tanh(rng.standard_normal((128, 784))).astype(np.float32)))
-        return [p.array.copy() for p in list(G.parameters()) + list(D.parameters())]
-    one, two = train(1), train(2)
+    one, two = (_train("mlp", n, steps=3, shape=(128, 784)) for n in (1, 2))
     assert len(one) == len(two) == 12
     for a, b in zip(one, two):
         np.testing.assert_array_equal(a, b)
@@ -242,21 +233,23 @@ def test_im2col_and_col2im_chunked_equal_a_direct_loop(restore_threads):
     np.testing.assert_allclose(got, back[:, :, p[0]:p[0] + h, p[1]:p[1] + w], rtol=1e-6, atol=1e-6)
 
 
-def _train_dcgan(n_threads, steps=2, batch=32):
+def _train(model, n_threads, steps=2, shape=(32, 1, 28, 28)):
+    """The parameters and buffers of ``model``'s GAN after ``steps`` steps from seed 0 on
+    ``n_threads`` threads, on batches of random images of ``shape``."""
     threads.set_threads(n_threads)
     minigan.manual_seed(0)
-    G, D = build_gan("dcgan")
+    G, D = build_gan(model)
     gan = GAN(G, D, 100)
     rng = np.random.default_rng(0)
     for _ in range(steps):
-        gan.train_step(minigan.tensor(np.tanh(rng.standard_normal((batch, 1, 28, 28))).astype(np.float32)))
+        gan.train_step(minigan.tensor(np.tanh(rng.standard_normal(shape)).astype(np.float32)))
     return [p.array.copy() for p in list(G.parameters()) + list(D.parameters())] + \
            [b.array.copy() for b in list(G.buffers()) + list(D.buffers())]
 
 
 @pytest.mark.slow
 def test_dcgan_weights_are_bit_identical_after_training_with_one_and_two_threads(restore_threads):
-    one, two = _train_dcgan(1), _train_dcgan(2)
+    one, two = _train("dcgan", 1), _train("dcgan", 2)
     assert len(one) == len(two) > 10
     for a, b in zip(one, two):
         np.testing.assert_array_equal(a, b)
