@@ -25,6 +25,7 @@ Results do not depend on the thread count: the chunks are cut from the size of t
 operations whatever thread runs it, and partial results (a channel sum per chunk) are returned
 in chunk order, for the caller to add in that order (:func:`sum_chunks`).
 """
+import contextlib
 import threading
 
 from . import workspace
@@ -96,7 +97,7 @@ def run(fn, n, per_item=1, target=DEFAULT_CHUNK_ELEMENTS, min_items=1, like=None
     if backend_of(like) == "cupy":
         return [fn(slice(0, n))]
     parts = chunks(n, per_item, target, min_items)
-    with _OneBlasThread():
+    with _one_blas_thread():
         if _num_threads == 1 or len(parts) == 1 or getattr(_inside, "active", False):
             return [fn(s) for s in parts]
         return _get_pool().map(fn, parts)
@@ -139,7 +140,7 @@ def matmul(a, b):
             # a small result of a long inner dimension (a weight gradient summed over every
             # pixel of the batch): blocks of k, their partial products added in block order
             return sum_chunks(lambda s: a[:, s] @ b[s], k, m + n, PRODUCT_CHUNK_ELEMENTS, deep)
-    with _OneBlasThread():
+    with _one_blas_thread():
         return a @ b                        # one block: the plain product
 
 
@@ -236,18 +237,27 @@ class _Pool:
                 t.join()
 
 
+_NOTHING_TO_DO = contextlib.nullcontext()
+
+
+def _one_blas_thread():
+    """A context in which the BLAS libraries use one thread: nothing to do (a shared no-op) once
+    :func:`set_workers` holds them there or inside a chunk, which is almost always; entered
+    around every kernel call, it must cost next to nothing."""
+    if _blas_held is not None or getattr(_inside, "active", False):
+        return _NOTHING_TO_DO
+    return _OneBlasThread()
+
+
 class _OneBlasThread:
-    """A context in which the loaded BLAS libraries use one thread. Nothing to do once
-    :func:`set_workers` holds them there, or inside a chunk; else it asks threadpoolctl's
-    library controllers directly, and only changes a count that is not 1 already: entered
-    around every chunked kernel, it must cost next to nothing (``threadpool_limits`` would
-    list the loaded libraries every time)."""
+    """The BLAS libraries at one thread for the length of a ``with`` (see :func:`_one_blas_thread`,
+    which makes one only when they may not be there already): it asks threadpoolctl's library
+    controllers directly, and only changes a count that is not 1 already (``threadpool_limits``
+    would list the loaded libraries every time)."""
 
     def __enter__(self):
         global _blas
         self.saved = []
-        if _blas_held is not None or getattr(_inside, "active", False):
-            return self
         if _blas is None:
             from threadpoolctl import ThreadpoolController
             _blas = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]

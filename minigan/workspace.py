@@ -76,6 +76,8 @@ def empty_like(a, dtype=None):
     """:func:`empty` with ``a``'s shape, dtype and memory layout (a channels-last NCHW array
     gives a channels-last one, as ``numpy.empty_like`` does)."""
     dtype = a.dtype if dtype is None else dtype
+    if a.flags.c_contiguous:             # the common case, without working out the axes' order
+        return empty(a.shape, dtype, like=a)
     order = sorted(range(a.ndim), key=lambda i: -a.strides[i])   # axes, outermost in memory first
     if not a.transpose(order).flags.c_contiguous:
         return get_array_module(a).empty_like(a, dtype=dtype)
