@@ -103,6 +103,12 @@ def _unused():
     return found
 
 
+def _drop(entries, buf):
+    """Remove ``buf`` itself from its list. (``list.remove`` compares with ``==``, which on two
+    arrays of the same size compares them element by element and raises.)"""
+    del entries[next(i for i, b in enumerate(entries) if b is buf)]
+
+
 def _trim():
     """Drop the oldest unused arrays while they add up to more than LIMIT_BYTES."""
     unused = _unused()
@@ -110,7 +116,7 @@ def _trim():
     for entries, buf in unused:
         if total <= LIMIT_BYTES:
             break
-        entries.remove(buf)
+        _drop(entries, buf)
         total -= buf.nbytes
 
 
@@ -118,7 +124,7 @@ def empty_cache():
     """Drop every cached array that nothing holds (as ``torch.cuda.empty_cache`` does for its pool)."""
     with _lock:
         for entries, buf in _unused():
-            entries.remove(buf)
+            _drop(entries, buf)
 
 
 def arrays_made():

@@ -33,6 +33,19 @@ def test_a_dropped_array_is_handed_out_again_and_a_held_one_never():
     assert not np.shares_memory(c, b)
 
 
+def test_emptying_the_cache_drops_the_unused_arrays_behind_a_held_one_of_the_same_size():
+    held = workspace.empty(BIG, np.float32, like=LIKE)
+    held[...] = 1
+    free = workspace.empty(BIG, np.float32, like=LIKE)
+    free[...] = 2
+    del free
+    cached = workspace.cached_bytes()
+    workspace.empty_cache()                        # drops the second array of the list, not the first
+    assert workspace.cached_bytes() == cached - held.nbytes
+    assert address(workspace.empty(BIG, np.float32, like=LIKE)) != address(held)
+    assert (held == 1).all()
+
+
 def test_a_view_keeps_its_memory_out_of_the_cache():
     a = workspace.empty(BIG, np.float32, like=LIKE)
     view = a[10:20].reshape(2, 5)
