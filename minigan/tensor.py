@@ -46,7 +46,7 @@ import numbers
 
 import numpy
 
-from . import autograd, backend, versions
+from . import autograd, backend, versions, workspace
 
 float32 = numpy.dtype("float32")
 float64 = numpy.dtype("float64")
@@ -265,9 +265,11 @@ class Tensor:
             return
         if self.grad is None:
             # A copy: backward may hand the same array to several inputs, and .grad must be
-            # this tensor's own (an optimizer or a student may change it in place).
-            xp = backend.get_array_module(g)
-            self.grad = Tensor._make(xp.array(g, dtype=self.array.dtype, copy=True))
+            # this tensor's own (an optimizer or a student may change it in place). Its memory
+            # comes from the workspace, since zero_grad() drops .grad every step.
+            own = workspace.empty(g.shape, self.array.dtype, like=g)
+            own[...] = g
+            self.grad = Tensor._make(own)
         else:
             self.grad.array += g
 

@@ -4,9 +4,9 @@ A training step makes the same large arrays every time: the patch matrix of each
 col2im's buffer, batch norm's x - mean, an activation's output. NumPy asks the C library for
 each one, and the C library gives memory this large back to the operating system when it is
 freed (or trims its heap), so the next step's array starts as fresh pages that the kernel must
-fault in and zero first: thousands of page faults a DCGAN step, and hundreds an MLP step from
-its 128-800 KB activations and gradients (the figures are in benchmarks/NOTES.md, "Speed,
-fifth round" and "eighth round").
+fault in and zero first: thousands of page faults a DCGAN step, and hundreds an MLP step
+(the figures are in benchmarks/NOTES.md, "Speed, fifth round" and "eighth round"). The weight
+gradients and the ``.grad`` arrays, which ``zero_grad()`` drops every step, come from here too.
 
 :func:`empty` keeps every array of at least :data:`MIN_BYTES` it hands out, and hands one out
 again, for a request of the same dtype and byte size, once the only reference left to it is
@@ -25,7 +25,8 @@ import threading
 
 from .backend import backend_of, get_array_module
 
-MIN_BYTES = 1 << 16            # smaller ones the C library's heap reuses without new pages (measured)
+MIN_BYTES = 1 << 19            # 512 KiB: the MLP's 800 KB gradients are kept; smaller arrays, hot
+                               # in cache, are best reused by the C library's heap (measured, NOTES.md)
 LIMIT_BYTES = 1 << 30          # at most this much cached memory that nothing uses
 
 _cache = {}                    # (dtype, nbytes) -> list of flat arrays, oldest first

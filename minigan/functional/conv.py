@@ -26,7 +26,7 @@ themselves and can be differentiated again (``create_graph=True``):
 
     Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1   (minigan.conv_arithmetic.conv_transpose2d_output_size)
 """
-from .. import conv_arithmetic, parallel
+from .. import conv_arithmetic, parallel, workspace
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -50,7 +50,9 @@ def _weight_grad(gw2, shape):
     matching memory (a copy of the weight's size, small next to the activations).
     """
     a, b, kh, kw = shape
-    return get_array_module(gw2).ascontiguousarray(gw2.reshape(a, kh, kw, b).transpose(0, 3, 1, 2))
+    out = workspace.empty(shape, gw2.dtype, like=gw2)     # reused memory: no fresh pages a step
+    out[...] = gw2.reshape(a, kh, kw, b).transpose(0, 3, 1, 2)
+    return out
 
 
 def _pixel_rows(x):
