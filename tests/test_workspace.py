@@ -87,12 +87,15 @@ def test_empty_like_keeps_a_channels_last_layout_and_zeros_are_zero():
 
 
 def test_the_cache_drops_unused_arrays_beyond_its_limit(monkeypatch):
+    # arrays that other tests' objects still hold (a module-scoped model's .grad) stay cached
+    # and in use: only what this test adds is measured
+    held = workspace.cached_bytes()
     monkeypatch.setattr(workspace, "LIMIT_BYTES", 3 * BIG[0] * 4)
     for size in range(6):                          # six sizes, each dropped at once
         workspace.empty((BIG[0] + size,), np.float32, like=LIKE)
-    assert workspace.cached_bytes() <= 4 * (BIG[0] + 6) * 4        # the limit, plus the newest one
+    assert workspace.cached_bytes() - held <= 4 * (BIG[0] + 6) * 4   # the limit, plus the newest one
     workspace.empty_cache()
-    assert workspace.cached_bytes() == 0
+    assert workspace.cached_bytes() == held
 
 
 def test_an_output_a_caller_holds_is_not_overwritten_by_later_calls():
