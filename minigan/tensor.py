@@ -267,9 +267,7 @@ class Tensor:
             # A copy: backward may hand the same array to several inputs, and .grad must be
             # this tensor's own (an optimizer or a student may change it in place). Its memory
             # comes from the workspace, since zero_grad() drops .grad every step.
-            own = workspace.empty(g.shape, self.array.dtype, like=g)
-            own[...] = g
-            self.grad = Tensor._make(own)
+            self.grad = Tensor._make(workspace.copy(g, self.array.dtype))
         else:
             self.grad.array += g
 

@@ -94,6 +94,14 @@ def zeros(shape, dtype, like):
     return buf
 
 
+def copy(a, dtype=None):
+    """A C-contiguous copy of ``a`` (of any layout, cast to ``dtype`` if given) in :func:`empty`'s
+    memory: for arrays remade every step, such as the weight gradients and ``.grad``."""
+    out = empty(a.shape, a.dtype if dtype is None else dtype, like=a)
+    out[...] = a
+    return out
+
+
 def _unused():
     """Every cached array that nothing holds, oldest first, as (list it is in, array)."""
     found = []
@@ -140,4 +148,4 @@ def cached_bytes():
         return sum(buf.nbytes for entries in _cache.values() for buf in entries)
 
 
-__all__ = ["empty", "empty_like", "zeros", "empty_cache", "cached_bytes", "arrays_made", "MIN_BYTES", "LIMIT_BYTES"]
+__all__ = ["empty", "empty_like", "zeros", "copy", "empty_cache", "cached_bytes", "arrays_made", "MIN_BYTES", "LIMIT_BYTES"]

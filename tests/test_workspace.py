@@ -117,7 +117,7 @@ def test_an_output_a_caller_holds_is_not_overwritten_by_later_calls():
 
 @pytest.mark.parametrize("model, shape, least_cached", [
     ("dcgan", (64, 1, 28, 28), 20 * 2 ** 20),    # the patch matrices and activations
-    ("mlp", (128, 784), 2 ** 20),                # the activations, their gradients and masks
+    ("mlp", (128, 784), 2 ** 20),                # the 800 KB weight gradients and their .grad
 ])
 def test_a_training_step_after_the_first_makes_no_new_large_array(model, shape, least_cached):
     # the point of the cache: every large array of a step is memory an earlier step used, so

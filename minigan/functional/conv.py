@@ -50,9 +50,7 @@ def _weight_grad(gw2, shape):
     matching memory (a copy of the weight's size, small next to the activations).
     """
     a, b, kh, kw = shape
-    out = workspace.empty(shape, gw2.dtype, like=gw2)     # reused memory: no fresh pages a step
-    out[...] = gw2.reshape(a, kh, kw, b).transpose(0, 3, 1, 2)
-    return out
+    return workspace.copy(gw2.reshape(a, kh, kw, b).transpose(0, 3, 1, 2))   # reused memory: no fresh pages
 
 
 def _pixel_rows(x):
